@@ -1,0 +1,71 @@
+"""The application factory: settings, database, cache, blueprints, error handlers."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lti_tool.db.cache import Cache, DatabaseCache, RedisCache
+from lti_tool.db.session import make_engine, make_session_factory
+from lti_tool.settings import load_settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure an app; test_config overrides every other layer of settings."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_settings(app.instance_path, test_config=test_config))
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    if app.config["TRUST_PROXY_HEADERS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["db_engine"] = engine
+    app.extensions["db_sessions"] = make_session_factory(engine)
+    cache: Cache
+    if app.config["REDIS_URL"]:
+        cache = RedisCache(app.config["REDIS_URL"])
+    else:
+        cache = DatabaseCache(engine)
+    app.extensions["cache"] = cache
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    from lti_tool.web import register_blueprints
+    from lti_tool.web.errors import register_error_handlers
+
+    register_blueprints(app)
+    register_error_handlers(app)
+    return app
+
+
+def db_session() -> Session:
+    """The request's session, created on first use and closed at teardown."""
+    from flask import current_app
+
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["db_sessions"]()
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def cache() -> Cache:
+    """The app's shared cache."""
+    from flask import current_app
+
+    return current_app.extensions["cache"]  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""The mastery engine (pure): evidence, proficiency scales, calculation methods, rollups."""

@@ -1,0 +1,12 @@
+"""Blueprints per audience: LTI endpoints, instructor, learner, admin, CASE API, verify."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint the tool serves."""
+    from lti_tool.web import health
+
+    app.register_blueprint(health.bp)
