@@ -6,12 +6,15 @@ import logging
 import os
 from typing import Any
 
+import requests
 from flask import Flask, g
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lti_tool.db.cache import Cache, DatabaseCache, RedisCache
 from lti_tool.db.session import make_engine, make_session_factory
+from lti_tool.lti.platform_keys import PlatformKeySets
+from lti_tool.secretbox import SecretBox
 from lti_tool.settings import load_settings
 
 
@@ -40,6 +43,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         cache = DatabaseCache(engine)
     app.extensions["cache"] = cache
+    app.extensions["secretbox"] = SecretBox(app.config["SECRET_KEY"])
+    http = requests.Session()
+    http.headers["User-Agent"] = app.config["USER_AGENT"]
+    app.extensions["http"] = http
+    app.extensions["platform_keys"] = PlatformKeySets(
+        cache,
+        http,
+        refetch_interval=app.config["JWKS_REFETCH_INTERVAL_SECONDS"],
+        timeout=app.config["HTTP_TIMEOUT_SECONDS"],
+    )
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

@@ -7,6 +7,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the tool serves."""
-    from lti_tool.web import health
+    from lti_tool.web import health, home, lti
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(lti.bp)
+    app.register_blueprint(home.bp)
