@@ -67,8 +67,9 @@ def begin_launch(
     """Start a launch as the LMS does when a person clicks the tool's link.
 
     `claims` overrides or (with REMOVE) deletes claims of the resulting id_token; `header`
-    overrides its JOSE header; `token_options` may set `key` (a PEM to sign with) or `aud`.
-    These let tests build the certification suite's malformed launches.
+    overrides its JOSE header; `token_options` may set `key` (what to sign with), `alg`, or
+    `replace_body` (the whole claim set). These let tests build the certification suite's
+    malformed launches; the demo LMS never uses them.
     """
     tool = store.tools[client_id]
     deployment = deployment_id or tool.deployment_ids[0]
@@ -199,13 +200,15 @@ def build_id_token(store: SimStore, tool: SimTool, message: dict[str, Any], nonc
         else:
             claims[name] = value
     options = message["token_options"]
+    if "replace_body" in options:
+        claims = dict(options["replace_body"])
     key = store.keys[0]
     headers = {"kid": key.kid, **message["header"]}
     if headers.get("kid") is None:
         headers.pop("kid")
-    return jwt.encode(
-        claims, options.get("key", key.private_pem), algorithm="RS256", headers=headers
-    )
+    alg = options.get("alg", "RS256")
+    signing_key = options.get("key", key.private_pem) if alg != "none" else None
+    return jwt.encode(claims, signing_key, algorithm=alg, headers=headers)
 
 
 def service_claims(

@@ -116,6 +116,7 @@ class SimStore:
     # Pending OIDC messages keyed by lti_message_hint: what the next id_token will say.
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str | None = None
+    jwks_requests: int = 0
 
     def __post_init__(self) -> None:
         """Give a new platform a key and an issuer."""
@@ -156,6 +157,7 @@ class SimStore:
             data = asdict(self)
             data.pop("messages", None)
             data.pop("path", None)
+            data.pop("jwks_requests", None)
             tmp = f"{self.path}.tmp"
             with open(tmp, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, indent=1, sort_keys=True)

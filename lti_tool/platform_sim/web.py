@@ -111,7 +111,9 @@ def auth() -> Any:
 @bp.get("/mod/lti/certs.php")
 def jwks() -> Any:
     """The platform's public keys."""
-    return jsonify(store().jwks())
+    sim = store()
+    sim.jwks_requests += 1
+    return jsonify(sim.jwks())
 
 
 def create_sim_app(sim: SimStore) -> Flask:

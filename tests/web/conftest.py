@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from lti_tool.platform_sim.oidc import MEMBERSHIP
-from lti_tool.platform_sim.store import SimCourse, SimStore, SimTool, SimUser
+from lti_tool.platform_sim.store import SimCourse, SimStore, SimTool, SimUser, new_platform_key
 from lti_tool.platform_sim.web import create_sim_app, endpoints
 from tests.web.lti_flow import TOOL_BASE, register_platform
 
@@ -27,12 +27,16 @@ def sim_server() -> Iterator[tuple[BaseWSGIServer, Flask]]:
     server.shutdown()
 
 
+# RSA key generation is slow; one platform key serves every test that does not rotate it.
+PLATFORM_KEY = new_platform_key()
+
+
 def make_sim(
     server: BaseWSGIServer, product: str, client_ids: tuple[str, ...] = ("tool-1",)
 ) -> SimStore:
     """A fresh platform of one product with a tool, a course, a teacher and two learners."""
     base = f"http://127.0.0.1:{server.server_port}"
-    sim = SimStore(product=product, base_url=base)
+    sim = SimStore(product=product, base_url=base, keys=[PLATFORM_KEY])
     for n, client_id in enumerate(client_ids, start=1):
         sim.tools[client_id] = SimTool(
             client_id=client_id,
