@@ -104,6 +104,121 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"Database at {revision}.")
 
 
+# --- platforms and keys ---------------------------------------------------------------------
+
+
+@main.group()
+def platform() -> None:
+    """LMS platforms registered with the tool."""
+
+
+@platform.command("add")
+@click.option(
+    "--issuer",
+    required=True,
+    help="The platform's issuer (iss), e.g. https://canvas.instructure.com.",
+)
+@click.option("--client-id", required=True, help="The client_id the platform gave the tool.")
+@click.option("--auth-url", required=True, help="The platform's OIDC authorization endpoint.")
+@click.option("--token-url", required=True, help="The platform's OAuth2 token endpoint.")
+@click.option("--jwks-url", required=True, help="The platform's public key set URL.")
+@click.option(
+    "--deployment-id", required=True, help="A deployment id to allow (repeat the command for more)."
+)
+@click.option("--name", default="", help="A name admins recognise, e.g. 'District Canvas'.")
+@click.option(
+    "--allow-http", is_flag=True, hidden=True, help="Accept http URLs (local testing only)."
+)
+@with_session
+def platform_add(
+    issuer: str,
+    client_id: str,
+    auth_url: str,
+    token_url: str,
+    jwks_url: str,
+    deployment_id: str,
+    name: str,
+    allow_http: bool,
+    *,
+    app: Flask,
+    session: Session,
+) -> None:
+    """Register a platform by hand, or allow another deployment of a registered one."""
+    from lti_tool.lti.platforms import PlatformInput, RegistrationError, add_platform
+
+    try:
+        reg = add_platform(
+            session,
+            PlatformInput(
+                issuer=issuer,
+                client_id=client_id,
+                auth_login_url=auth_url,
+                auth_token_url=token_url,
+                key_set_url=jwks_url,
+                deployment_id=deployment_id,
+                name=name,
+            ),
+            allow_http=allow_http,
+        )
+    except RegistrationError as exc:
+        raise CliUsageError(str(exc)) from None
+    base = app.config["BASE_URL"]
+    click.echo(f"Registered {reg.name} ({reg.issuer}, client_id {reg.client_id}).")
+    click.echo(f"Deployments: {', '.join(d.deployment_id for d in reg.deployments)}")
+    click.echo(f"Give the platform: login URL {base}/lti/login, redirect URI {base}/lti/launch,")
+    click.echo(f"  key set URL {base}/.well-known/jwks.json")
+
+
+@platform.command("list")
+@with_session
+def platform_list(*, app: Flask, session: Session) -> None:
+    """List registered platforms with their deployments and status."""
+    from lti_tool.lti.platforms import list_registrations
+
+    regs = list_registrations(session)
+    if not regs:
+        click.echo("No platforms registered. Add one with `lti-tool platform add`.")
+        return
+    for reg in regs:
+        deps = ", ".join(d.deployment_id for d in reg.deployments) or "none"
+        click.echo(
+            f"{reg.id}\t{reg.status}\t{reg.product}\t{reg.issuer}\t{reg.client_id}\t{reg.name}"
+        )
+        click.echo(f"\tdeployments: {deps}")
+
+
+@platform.command("approve")
+@click.argument("registration_id", type=int)
+@with_session
+def platform_approve(registration_id: int, *, app: Flask, session: Session) -> None:
+    """Let a registration made by dynamic registration launch the tool."""
+    from lti_tool.lti.platforms import RegistrationError, set_status
+
+    try:
+        reg = set_status(session, registration_id, "active")
+    except RegistrationError as exc:
+        raise CliUsageError(str(exc)) from None
+    click.echo(f"{reg.name} ({reg.issuer}, client_id {reg.client_id}) may now launch the tool.")
+
+
+@main.group()
+def keys() -> None:
+    """The tool's signing keys."""
+
+
+@keys.command("rotate")
+@with_session
+def keys_rotate(*, app: Flask, session: Session) -> None:
+    """Start signing with a new key; the old one stays published for the overlap window."""
+    from lti_tool.lti.keys import rotate
+
+    overlap = app.config["KEY_ROTATION_OVERLAP_DAYS"]
+    new, retired = rotate(session, app.extensions["secretbox"], overlap)
+    click.echo(f"New signing key {new.kid}.")
+    for row in retired:
+        click.echo(f"Key {row.kid} stays in the JWKS until {row.retire_after:%Y-%m-%d %H:%M} UTC.")
+
+
 @main.command()
 @click.option("--seed-only", is_flag=True, help="Seed the demo data and exit without serving.")
 @click.option("--host", default="127.0.0.1", show_default=True)

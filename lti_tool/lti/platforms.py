@@ -117,3 +117,14 @@ def find_deployment(session: Session, reg: Registration, deployment_id: str) -> 
 def list_registrations(session: Session) -> list[Registration]:
     """Every registration with its deployments, oldest first."""
     return list(session.scalars(select(Registration).order_by(Registration.id)))
+
+
+def set_status(session: Session, registration_id: int, status: str) -> Registration:
+    """Approve, disable or re-enable a registration."""
+    if status not in ("active", "pending", "disabled"):
+        raise RegistrationError(f"unknown status {status!r}")
+    reg = session.get(Registration, registration_id)
+    if reg is None:
+        raise RegistrationError(f"no registration with id {registration_id}")
+    reg.status = status
+    return reg
