@@ -61,6 +61,9 @@ SETTINGS: dict[str, Setting] = {
     "TRUST_PROXY_HEADERS": Setting(
         False, bool, "Trust X-Forwarded-Proto/Host from one reverse proxy in front of the tool."
     ),
+    "ALLOW_HTTP_PLATFORMS": Setting(
+        False, bool, "Accept http:// platform URLs (the local demo only; never in production)."
+    ),
     "DEMO_PLATFORM": Setting(False, bool, "Mount the built-in LTI platform under /sim (the demo)."),
     "MAX_UPLOAD_BYTES": Setting(20 * 1024 * 1024, int, "Largest request body or uploaded file."),
     "LOG_LEVEL": Setting("INFO", str, "Logging level."),

@@ -115,6 +115,8 @@ class SimStore:
     scores: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Pending OIDC messages keyed by lti_message_hint: what the next id_token will say.
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # One-time tokens the LMS admin's "register a tool by URL" hands to the tool.
+    registration_tokens: dict[str, float] = field(default_factory=dict)
     path: str | None = None
     jwks_requests: int = 0
 

@@ -121,4 +121,7 @@ def create_sim_app(sim: SimStore) -> Flask:
     app = Flask(__name__)
     app.extensions["sim_store"] = sim
     app.register_blueprint(bp)
+    from lti_tool.platform_sim.registration import bp as registration_bp
+
+    app.register_blueprint(registration_bp)
     return app

@@ -7,8 +7,9 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the tool serves."""
-    from lti_tool.web import health, home, lti
+    from lti_tool.web import health, home, lti, registration
 
     app.register_blueprint(health.bp)
     app.register_blueprint(lti.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(registration.bp)

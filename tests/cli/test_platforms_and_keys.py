@@ -18,12 +18,24 @@ CANVAS = [
 
 def test_platform_add_then_list(cli: Callable[..., Result]) -> None:
     """A registration by hand is listed with its deployment and guessed product."""
-    out = cli("platform", "add", *CANVAS, "--client-id", "10000000000001", "--deployment-id", "1:abc", "--name", "District Canvas")
+    out = cli(
+        "platform",
+        "add",
+        *CANVAS,
+        "--client-id",
+        "10000000000001",
+        "--deployment-id",
+        "1:abc",
+        "--name",
+        "District Canvas",
+    )
     assert out.exit_code == 0, out.output
     assert "Registered District Canvas" in out.output
     assert "https://tool.example.edu/lti/login" in out.output
     listed = cli("platform", "list")
-    assert "canvas" in listed.output and "10000000000001" in listed.output and "1:abc" in listed.output
+    assert (
+        "canvas" in listed.output and "10000000000001" in listed.output and "1:abc" in listed.output
+    )
 
 
 def test_same_issuer_two_client_ids_are_two_registrations(cli: Callable[..., Result]) -> None:

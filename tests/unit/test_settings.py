@@ -14,7 +14,9 @@ SECRET = {"LTI_TOOL_SECRET_KEY": "s" * 32}
 def test_defaults_then_toml_then_environment_then_test_config(tmp_path: Path) -> None:
     """Each layer overrides the one below it."""
     toml = tmp_path / "tool.toml"
-    toml.write_text('[lti_tool]\nbase_url = "https://from-file.example"\nclock_leeway_seconds = 30\n')
+    toml.write_text(
+        '[lti_tool]\nbase_url = "https://from-file.example"\nclock_leeway_seconds = 30\n'
+    )
     env = {**SECRET, "LTI_TOOL_CONFIG": str(toml), "LTI_TOOL_CLOCK_LEEWAY_SECONDS": "10"}
     s = load_settings(tmp_path, environ=env)
     assert s["BASE_URL"] == "https://from-file.example"
