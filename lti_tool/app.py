@@ -20,8 +20,10 @@ from lti_tool.settings import load_settings
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an app; test_config overrides every other layer of settings."""
+    instance = os.environ.get("LTI_TOOL_INSTANCE_PATH")
     app = Flask(
         __name__,
+        instance_path=os.path.abspath(instance) if instance else None,
         instance_relative_config=True,
         template_folder="web/templates",
         static_folder="web/static",
@@ -65,7 +67,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_blueprints(app)
     register_error_handlers(app)
+    if app.config["DEMO_PLATFORM"]:
+        _mount_demo_platform(app)
     return app
+
+
+def _mount_demo_platform(app: Flask) -> None:
+    """Serve the built-in LMS at /sim beside the tool (the demo only)."""
+    from pathlib import Path
+
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from lti_tool.platform_sim.store import SimStore
+    from lti_tool.platform_sim.web import create_sim_app
+    from lti_tool.usecases.demo import DEMO_PLATFORM_FILE
+
+    path = Path(app.instance_path) / DEMO_PLATFORM_FILE
+    if not path.exists():
+        return
+    sim = SimStore.load(path)
+    app.extensions["sim_product"] = sim.product
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sim": create_sim_app(sim).wsgi_app})  # type: ignore[method-assign]
 
 
 def db_session() -> Session:

@@ -221,18 +221,44 @@ def keys_rotate(*, app: Flask, session: Session) -> None:
 
 @main.command()
 @click.option("--seed-only", is_flag=True, help="Seed the demo data and exit without serving.")
+@click.option(
+    "--platform",
+    "product",
+    type=click.Choice(["canvas", "moodle"]),
+    default="canvas",
+    show_default=True,
+    help="Which LMS the built-in platform behaves like.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def demo(seed_only: bool, host: str, port: int) -> None:
-    """Seed the demo and serve the tool with the built-in LMS on one port."""
-    from lti_tool.db.migrate import upgrade
+def demo(seed_only: bool, product: str, host: str, port: int) -> None:
+    """Seed the demo and serve the tool with the built-in LMS at /sim, on one port."""
+    import os
 
+    from lti_tool.db.migrate import upgrade
+    from lti_tool.usecases.demo import seed
+
+    os.environ.setdefault("LTI_TOOL_BASE_URL", f"http://{host}:{port}")
+    os.environ["LTI_TOOL_ALLOW_HTTP_PLATFORMS"] = "1"
+    os.environ["LTI_TOOL_DEMO_PLATFORM"] = "1"
     app = _app()
     upgrade(app.config["DATABASE_URL"])
+    with app.app_context(), session_scope(app) as session:
+        seed(
+            session,
+            app.extensions["secretbox"],
+            app.instance_path,
+            app.config["BASE_URL"],
+            product,
+        )
     if seed_only:
         click.echo("Demo data is seeded.")
         return
-    click.echo(f"The tool is at http://{host}:{port}/healthz")
+    if product != app.extensions.get("sim_product"):
+        app = _app()  # mount the platform that was just seeded
+    base = app.config["BASE_URL"]
+    click.echo(f"Demo LMS: {base}/sim/  (open it and launch the tool as the teacher or a learner)")
+    click.echo(f"The tool: {base}/healthz")
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 

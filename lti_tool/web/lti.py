@@ -64,13 +64,16 @@ def login() -> Any:
             )
         )
     # Set the cookie in both cases: where the browser keeps it, it is the simplest proof.
+    # Inside an LMS frame it is a third-party cookie, which must be SameSite=None; Secure.
+    # A plain-http demo (same site as its built-in LMS) gets a Lax cookie browsers accept.
+    secure = current_app.config["BASE_URL"].startswith("https://")
     resp.set_cookie(
         STATE_COOKIE + result.state[:24],
         result.state,
         max_age=current_app.config["LAUNCH_STATE_TTL_SECONDS"],
-        secure=True,
+        secure=secure,
         httponly=True,
-        samesite="None",
+        samesite="None" if secure else "Lax",
         path="/lti/",
     )
     resp.headers["Cache-Control"] = "no-store"
@@ -109,7 +112,13 @@ def launch() -> Any:
         session.rollback()
         return _refusal(exc)
     resp = redirect(_landing_url(launched.launch_id, launched.message_type))
-    resp.delete_cookie(STATE_COOKIE + state[:24], path="/lti/", secure=True, samesite="None")
+    secure = current_app.config["BASE_URL"].startswith("https://")
+    resp.delete_cookie(
+        STATE_COOKIE + state[:24],
+        path="/lti/",
+        secure=secure,
+        samesite="None" if secure else "Lax",
+    )
     return resp
 
 
