@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["db_sessions"] = make_session_factory(engine)
     cache: Cache
     if app.config["REDIS_URL"]:
-        cache = RedisCache(app.config["REDIS_URL"])
+        cache = RedisCache(app.config["REDIS_URL"], prefix=app.config["CACHE_PREFIX"])
     else:
         cache = DatabaseCache(engine)
     app.extensions["cache"] = cache
@@ -67,6 +67,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_blueprints(app)
     register_error_handlers(app)
+    if app.config["EXPOSE_WORKER_ID"]:
+        pid = str(os.getpid())
+
+        @app.after_request
+        def _worker_header(resp):  # type: ignore[no-untyped-def]
+            resp.headers["X-Worker"] = pid
+            return resp
+
     if app.config["DEMO_PLATFORM"]:
         _mount_demo_platform(app)
     return app

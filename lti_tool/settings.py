@@ -37,6 +37,9 @@ SETTINGS: dict[str, Setting] = {
         None, str, "SQLAlchemy URL; an SQLite file under instance/ when unset."
     ),
     "REDIS_URL": Setting(None, str, "Redis for launch state, caches and background jobs."),
+    "CACHE_PREFIX": Setting(
+        "lti_tool:", str, "Prefix of every key the tool keeps in Redis (several tools, one Redis)."
+    ),
     "BASE_URL": Setting(
         "http://127.0.0.1:5000", str, "The public URL an LMS reaches; all URLs handed out use it."
     ),
@@ -67,6 +70,9 @@ SETTINGS: dict[str, Setting] = {
     "DEMO_PLATFORM": Setting(False, bool, "Mount the built-in LTI platform under /sim (the demo)."),
     "MAX_UPLOAD_BYTES": Setting(20 * 1024 * 1024, int, "Largest request body or uploaded file."),
     "LOG_LEVEL": Setting("INFO", str, "Logging level."),
+    "EXPOSE_WORKER_ID": Setting(
+        False, bool, "Add an X-Worker header with the process id (load tests across workers)."
+    ),
 }
 
 

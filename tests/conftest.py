@@ -71,6 +71,8 @@ def app(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[Flask]:
         "REDIS_URL": TEST_REDIS_URL,
         "SECRET_KEY": "a-test-secret-that-is-long-enough-" + uuid.uuid4().hex,
         "BASE_URL": "https://tool.example.edu",
+        # Each test sees its own slice of Redis, as each sees an emptied database.
+        "CACHE_PREFIX": f"test-{uuid.uuid4().hex}:",
     }
     application = create_app(config)
     application.instance_path = str(tmp_path)

@@ -9,6 +9,7 @@ make the tool hammer the platform.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from typing import Any
@@ -54,7 +55,7 @@ class PlatformKeySets:
         if kid in keys:
             return keys[kid]
         if reg.key_set_url and self._cache.add(
-            f"lti:jwks-refetch:{reg.id}", b"1", self._refetch_interval
+            "lti:jwks-refetch:" + _digest(reg.key_set_url), b"1", self._refetch_interval
         ):
             keys = self._load(reg, source, refresh=True)
             if kid in keys:
@@ -78,8 +79,8 @@ class PlatformKeySets:
 
     @staticmethod
     def _cache_key(reg: Registration) -> str:
-        """The shared cache key of a registration's raw key set."""
-        return f"lti:jwks:{reg.id}"
+        """The shared cache key of a key set: by its URL, which names it wherever it is used."""
+        return "lti:jwks:" + _digest(reg.key_set_url or f"pasted:{reg.id}")
 
     def _load(self, reg: Registration, source: str, refresh: bool) -> dict[str, Any]:
         """Read the key set (pasted, shared cache, or HTTP) and parse its RS256 keys."""
@@ -122,6 +123,11 @@ class PlatformKeySets:
         if not isinstance(keyset, dict) or not isinstance(keyset.get("keys"), list):
             raise KeySetError(f"The platform's key set at {url} has no 'keys' list.")
         return keyset
+
+
+def _digest(text: str) -> str:
+    """A short, fixed-length digest for cache keys."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _parse_keyset(keyset: dict[str, Any]) -> dict[str, Any]:

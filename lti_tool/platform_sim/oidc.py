@@ -207,7 +207,7 @@ def build_id_token(store: SimStore, tool: SimTool, message: dict[str, Any], nonc
     if headers.get("kid") is None:
         headers.pop("kid")
     alg = options.get("alg", "RS256")
-    signing_key = options.get("key", key.private_pem) if alg != "none" else None
+    signing_key = options.get("key", key.private_key) if alg != "none" else None
     return jwt.encode(claims, signing_key, algorithm=alg, headers=headers)
 
 

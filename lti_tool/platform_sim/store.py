@@ -13,6 +13,7 @@ import os
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,14 @@ class PlatformKey:
     kid: str
     private_pem: str
 
+    @property
+    def private_key(self) -> rsa.RSAPrivateKey:
+        """The parsed key, parsed once: loading a PEM costs tens of milliseconds."""
+        return _load_private_key(self.private_pem)
+
     def public_jwk(self) -> dict[str, str]:
         """The public JWK of this key."""
-        key = serialization.load_pem_private_key(self.private_pem.encode(), password=None)
-        assert isinstance(key, rsa.RSAPrivateKey)
-        nums = key.public_key().public_numbers()
+        nums = self.private_key.public_key().public_numbers()
         return {
             "kty": "RSA",
             "alg": "RS256",
@@ -46,6 +50,14 @@ class PlatformKey:
             "n": _b64u_uint(nums.n),
             "e": _b64u_uint(nums.e),
         }
+
+
+@lru_cache(maxsize=64)
+def _load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    """Parse a PEM private key (cached by its text)."""
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
 
 
 def new_platform_key() -> PlatformKey:
