@@ -18,9 +18,15 @@ from lti_tool.secretbox import SecretBox
 from lti_tool.settings import load_settings
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create and configure an app; test_config overrides every other layer of settings."""
-    instance = os.environ.get("LTI_TOOL_INSTANCE_PATH")
+def create_app(
+    test_config: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+) -> Flask:
+    """Create and configure an app; test_config overrides every other layer of settings.
+
+    `environ` replaces os.environ as the environment layer (the demo command uses it).
+    """
+    environ = dict(os.environ if environ is None else environ)
+    instance = environ.get("LTI_TOOL_INSTANCE_PATH")
     app = Flask(
         __name__,
         instance_path=os.path.abspath(instance) if instance else None,
@@ -29,7 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder="web/static",
     )
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.update(load_settings(app.instance_path, test_config=test_config))
+    app.config.update(load_settings(app.instance_path, environ=environ, test_config=test_config))
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
     logging.basicConfig(level=app.config["LOG_LEVEL"])
 

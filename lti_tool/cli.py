@@ -30,12 +30,12 @@ class CliUsageError(click.ClickException):
     exit_code = 2
 
 
-def _app() -> Flask:
+def _app(environ: dict[str, str] | None = None) -> Flask:
     """Create the app from the environment, turning bad settings into a clear error."""
     from lti_tool.app import create_app
 
     try:
-        return create_app()
+        return create_app(environ=environ)
     except SettingsError as exc:
         raise CliUsageError(str(exc)) from None
 
@@ -238,10 +238,13 @@ def demo(seed_only: bool, product: str, host: str, port: int) -> None:
     from lti_tool.db.migrate import upgrade
     from lti_tool.usecases.demo import seed
 
-    os.environ.setdefault("LTI_TOOL_BASE_URL", f"http://{host}:{port}")
-    os.environ["LTI_TOOL_ALLOW_HTTP_PLATFORMS"] = "1"
-    os.environ["LTI_TOOL_DEMO_PLATFORM"] = "1"
-    app = _app()
+    environ = {
+        "LTI_TOOL_BASE_URL": f"http://{host}:{port}",
+        **os.environ,
+        "LTI_TOOL_ALLOW_HTTP_PLATFORMS": "1",
+        "LTI_TOOL_DEMO_PLATFORM": "1",
+    }
+    app = _app(environ)
     upgrade(app.config["DATABASE_URL"])
     with app.app_context(), session_scope(app) as session:
         seed(
@@ -255,7 +258,7 @@ def demo(seed_only: bool, product: str, host: str, port: int) -> None:
         click.echo("Demo data is seeded.")
         return
     if product != app.extensions.get("sim_product"):
-        app = _app()  # mount the platform that was just seeded
+        app = _app(environ)  # mount the platform that was just seeded
     base = app.config["BASE_URL"]
     click.echo(f"Demo LMS: {base}/sim/  (open it and launch the tool as the teacher or a learner)")
     click.echo(f"The tool: {base}/healthz")

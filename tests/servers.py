@@ -1,4 +1,4 @@
-"""Start the tool under gunicorn and the built-in platform on real ports, for tests and benchmarks."""
+"""Start the tool under gunicorn and the built-in platform on real ports (tests, benchmarks)."""
 
 from __future__ import annotations
 

@@ -246,7 +246,7 @@ def validate_launch(
 
 def _take_state(cache: Cache, state: str, browser_state: str | None) -> dict[str, Any]:
     """Use up the login's state: bound to this browser, and good for one launch only."""
-    if browser_state is None or not secrets.compare_digest(browser_state, state):
+    if browser_state is None or not secrets.compare_digest(browser_state.encode(), state.encode()):
         if peek_state(cache, state) is None:
             raise LaunchError(
                 "This launch has expired or was already used.",
@@ -416,7 +416,7 @@ def _check_nonce(
     nonce = claims.get("nonce")
     if not isinstance(nonce, str) or not nonce:
         raise LaunchError("The launch has no nonce.", status=403)
-    if not secrets.compare_digest(nonce, record["nonce"]):
+    if not secrets.compare_digest(nonce.encode(), str(record["nonce"]).encode()):
         raise LaunchError("The launch's nonce is not the one this login issued.", status=403)
     key = NONCE_PREFIX + hashlib.sha256(f"{reg.id}|{nonce}".encode()).hexdigest()
     ttl = settings.max_token_age + 2 * settings.leeway + 3600

@@ -58,7 +58,7 @@ def csrf_token(launch: LaunchSession) -> str:
 def check_csrf(launch: LaunchSession) -> None:
     """Refuse a state-changing request whose form does not carry the launch's CSRF token."""
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    if not hmac.compare_digest(sent, csrf_token(launch)):
+    if not hmac.compare_digest(sent.encode(), csrf_token(launch).encode()):
         abort(400, description="This form has expired. Reload the page and try again.")
 
 
