@@ -35,9 +35,23 @@ def _app(environ: dict[str, str] | None = None) -> Flask:
     from lti_tool.app import create_app
 
     try:
-        return create_app(environ=environ)
+        app = create_app(environ=environ)
     except SettingsError as exc:
         raise CliUsageError(str(exc)) from None
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        # A command's connections close with the command, not whenever the collector runs.
+        ctx.call_on_close(lambda: close_app(app))
+    return app
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's database pool and cache connections."""
+    app.extensions["db_engine"].dispose()
+    cache = app.extensions.get("cache")
+    closer = getattr(cache, "close", None)
+    if callable(closer):
+        closer()
 
 
 @contextmanager

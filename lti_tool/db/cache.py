@@ -45,6 +45,10 @@ class RedisCache:
         self._redis = redis.Redis.from_url(url)
         self._prefix = prefix
 
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._redis.close()
+
     def get(self, key: str) -> bytes | None:
         """Return the value, or None."""
         return self._redis.get(self._prefix + key)
