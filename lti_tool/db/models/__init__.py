@@ -1,6 +1,16 @@
 """Every mapped table, imported here so that Alembic and the metadata see them all."""
 
 from lti_tool.db.base import Base
+from lti_tool.db.models.classroom import (  # noqa: F401
+    Alignment,
+    CourseCompetency,
+    CourseLineItem,
+    CourseSettings,
+    Evidence,
+    MasteryOverride,
+    MasteryState,
+    SyncRun,
+)
 from lti_tool.db.models.lti import (  # noqa: F401
     CacheEntry,
     Context,
