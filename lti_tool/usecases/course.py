@@ -300,6 +300,7 @@ def set_competencies(
         row.framework_identifier = choice.framework_identifier
         row.framework_title = choice.framework_title
         row.parent_identifier = choice.parent_identifier
+        row.prerequisites = list(choice.prerequisites)
         row.position = position
         row.removed_at = None
         chosen.append(row)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,7 +52,11 @@ def result_key(line_item_url: str, learner_sub: str) -> str:
 
 @dataclass(frozen=True)
 class LmsResult:
-    """A learner's result on a line item as the LMS reported it."""
+    """A learner's result on a line item as the LMS reported it.
+
+    `at` is when the work was submitted or graded, when the LMS says so; AGS results often
+    carry no time, and then the evidence is dated when the tool first saw the score.
+    """
 
     line_item_id: int
     line_item_url: str
@@ -59,7 +64,7 @@ class LmsResult:
     learner_sub: str
     score: float | None
     points_possible: float
-    at: datetime
+    at: datetime | None = None
     title: str = ""
     comment: str = ""
 
@@ -88,40 +93,65 @@ def record_lms_results(
 ) -> int:
     """Store each result as evidence of every competency its line item is aligned to.
 
+    A result whose value is the current evidence already adds nothing. A new value adds a row
+    whose origin is derived from the value and from how many values the result has had, so
+    two syncs that see the same change at once compute the same origin and store one row.
     An empty result (no score: not submitted, not graded, excused) is not evidence and is
     never stored as a zero; if it replaces an earlier score, that score is superseded.
     Returns the number of new evidence rows.
     """
+    results = list(results)
+    line_items = {r.line_item_id for r in results}
+    current: dict[tuple[int, int, str], tuple[float | None, float | None]] = {}
+    history: dict[tuple[int, int, str], int] = defaultdict(int)
+    if line_items:
+        for comp, learner, rkey, score, possible, status in session.execute(
+            select(
+                Evidence.course_competency_id,
+                Evidence.learner_id,
+                Evidence.result_key,
+                Evidence.score,
+                Evidence.points_possible,
+                Evidence.status,
+            ).where(
+                Evidence.context_id == context_id,
+                Evidence.line_item_id.in_(line_items),
+                Evidence.result_key.is_not(None),
+            )
+        ):
+            history[(comp, learner, rkey)] += 1
+            if status == "active":
+                current[(comp, learner, rkey)] = (score, possible)
     rows: list[dict[str, object]] = []
     keep: dict[tuple[int, int, str], str | None] = {}
     now = utcnow()
     for res in results:
-        competencies = competencies_by_line_item.get(res.line_item_id, [])
-        if not competencies:
-            continue
         rkey = result_key(res.line_item_url, res.learner_sub)
-        origin = (
-            None
-            if res.score is None
-            else _digest(rkey, float(res.score), float(res.points_possible), res.at.isoformat())
-        )
-        for comp in competencies:
-            keep[(comp, res.learner_id, rkey)] = origin
-            if origin is None:
+        for comp in competencies_by_line_item.get(res.line_item_id, []):
+            key = (comp, res.learner_id, rkey)
+            if res.score is None:
+                if key in current:
+                    keep[key] = None
                 continue
+            value = (float(res.score), float(res.points_possible))
+            if current.get(key) == value:
+                continue
+            at = res.at.isoformat() if res.at else ""
+            origin = _digest(rkey, value[0], value[1], at, history[key])
+            keep[key] = origin
             rows.append(
                 {
                     "context_id": context_id,
                     "learner_id": res.learner_id,
                     "course_competency_id": comp,
                     "source": "lms",
-                    "score": float(res.score),  # type: ignore[arg-type]
-                    "points_possible": float(res.points_possible),
-                    "at": res.at,
+                    "score": value[0],
+                    "points_possible": value[1],
+                    "at": res.at or now,
                     "recorded_at": now,
-                    "note": res.comment,
+                    "note": res.comment[:2000],
                     "link": "",
-                    "title": res.title,
+                    "title": res.title[:500],
                     "line_item_id": res.line_item_id,
                     "origin": origin,
                     "result_key": rkey,

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 16:20:12.670250
+Create Date: 2026-11-29 16:23:15.301593
 """
 
 from collections.abc import Sequence
@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("framework_identifier", sa.String(length=255), nullable=False),
         sa.Column("framework_title", sa.Text(), nullable=False),
         sa.Column("parent_identifier", sa.String(length=255), nullable=True),
+        sa.Column("prerequisites", sa.JSON(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("added_at", lti_tool.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("removed_at", lti_tool.db.base.UTCDateTime(timezone=True), nullable=True),

@@ -21,7 +21,7 @@ from lti_tool.usecases.evidence import (
 T0 = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
 
 
-def _result(ids: dict[str, int], who: str, score: float | None, at: datetime) -> LmsResult:
+def _result(ids: dict[str, int], who: str, score: float | None, at: datetime | None) -> LmsResult:
     return LmsResult(
         line_item_id=ids["li"],
         line_item_url="https://lms.example.edu/lineitems/1?type_id=3",
@@ -181,3 +181,19 @@ def test_a_learner_submission_waits_for_the_teacher(engine: Engine, course: dict
         assert (row.status, row.score) == ("active", 3)
         with pytest.raises(EvidenceError, match="already"):
             decide_pending(s, row, accept=False, score=None, points=4)
+
+
+def test_a_score_changed_back_is_evidence_again_without_timestamps(
+    engine: Engine, course: dict[str, int]
+) -> None:
+    """5, then 9, then 5 again (results carry no time): three rows, the last one active."""
+    mapping = {course["li"]: [course["c1"]]}
+    for score in (5, 9, 5, 5):
+        with Session(engine) as s:
+            record_lms_results(s, course["ctx"], [_result(course, "ada", score, None)], mapping)
+            s.commit()
+    assert _rows(engine) == [
+        (course["ada"], course["c1"], 5.0, "superseded"),
+        (course["ada"], course["c1"], 9.0, "superseded"),
+        (course["ada"], course["c1"], 5.0, "active"),
+    ]

@@ -52,6 +52,8 @@ class CourseCompetency(Base):
     framework_identifier: Mapped[str] = mapped_column(String(255), default="")
     framework_title: Mapped[str] = mapped_column(Text, default="")
     parent_identifier: Mapped[str | None] = mapped_column(String(255))
+    # Identifiers of the competencies that `precede` this one in its framework.
+    prerequisites: Mapped[list[str]] = mapped_column(JSON, default=list)
     position: Mapped[int] = mapped_column(default=0)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Removed competencies keep their evidence; they leave the grid, not the record.
