@@ -1,0 +1,150 @@
+"""Evidence of learning: one score (or rubric level) for one learner on one competency.
+
+Excused and missing scores are not evidence: they carry no score and are left out with a
+reason. A zero that was entered is evidence and counts.
+
+Order. Evidence is ordered by the time it was submitted or assessed, as Canvas orders outcome
+results (`submitted_at || assessed_at`), so make-up work graded late counts as the most
+recent. Evidence with no time sorts first (oldest), as in Canvas. When two pieces of evidence
+carry the same time the engine cannot know which came later, so it breaks the tie by content,
+never by the order the rows arrived in: the lower score counts as the earlier one, so the
+higher score counts as the most recent and the learner gets the benefit of the doubt; then by
+id, source, title, recorder, note and link. The same evidence in any order therefore always
+gives the same result (a property test checks this).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from lti_tool.mastery.errors import MasteryInputError
+
+
+class Source(StrEnum):
+    """Where a piece of evidence came from."""
+
+    LMS = "lms"
+    ASSESSMENT = "assessment"
+    OBSERVATION = "observation"
+    OUTSIDE_SCHOOL = "outside_school"
+    ARTEFACT = "artefact"
+
+    @property
+    def description(self) -> str:
+        """The source in plain words, for explanations."""
+        return _SOURCE_WORDS[self]
+
+
+_SOURCE_WORDS = {
+    Source.LMS: "a gradebook assignment",
+    Source.ASSESSMENT: "an assessment in this tool",
+    Source.OBSERVATION: "a teacher's observation",
+    Source.OUTSIDE_SCHOOL: "learning outside school",
+    Source.ARTEFACT: "work the learner submitted",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One score or rubric level, with where and when it came from.
+
+    `score` is in the units of `points_possible`; when `points_possible` is None the score is
+    already in the proficiency scale's points. `level` names a rubric level on the scale and
+    stands in for a score. `score is None` and no `level` means missing: not evidence.
+    `alignment_mastery` is the fraction of points that counts as mastery on this assignment
+    when it differs from the scale's (Canvas quiz alignments); see `scaled_value`.
+    """
+
+    score: float | None
+    points_possible: float | None = None
+    at: datetime | None = None
+    source: Source = Source.LMS
+    id: str = ""
+    title: str = ""
+    recorded_by: str = ""
+    note: str = ""
+    link: str = ""
+    level: str | None = None
+    excused: bool = False
+    hidden: bool = False
+    alignment_mastery: float | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse values no calculation can use; treat a naive time as UTC."""
+        if self.score is not None:
+            if isinstance(self.score, bool) or not isinstance(self.score, int | float):
+                raise MasteryInputError("score", "must be a number or null")
+            if not math.isfinite(self.score):
+                raise MasteryInputError("score", "must be a finite number")
+        if self.points_possible is not None:
+            if isinstance(self.points_possible, bool) or not isinstance(
+                self.points_possible, int | float
+            ):
+                raise MasteryInputError("points_possible", "must be a number or null")
+            if not math.isfinite(self.points_possible) or self.points_possible < 0:
+                raise MasteryInputError("points_possible", "must be a number 0 or more")
+        if self.alignment_mastery is not None and (
+            isinstance(self.alignment_mastery, bool)
+            or not isinstance(self.alignment_mastery, int | float)
+            or not 0 < self.alignment_mastery < 1
+        ):
+            raise MasteryInputError("alignment_mastery", "must be a number between 0 and 1")
+        if self.at is not None:
+            if not isinstance(self.at, datetime):
+                raise MasteryInputError("at", "must be a date and time")
+            if self.at.tzinfo is None:
+                object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
+        if not isinstance(self.source, Source):
+            try:
+                object.__setattr__(self, "source", Source(self.source))
+            except ValueError:
+                raise MasteryInputError(
+                    "source", f"must be one of {', '.join(s.value for s in Source)}"
+                ) from None
+
+    def label(self) -> str:
+        """How the evidence is named in an explanation: its title, or source and date."""
+        when = f", {self.at.day} {self.at:%b %Y}" if self.at is not None else ""
+        if self.title:
+            return f"{self.title}{when}"
+        return f"{self.source.description}{when}"
+
+
+@dataclass(frozen=True)
+class UsedEvidence:
+    """A piece of evidence the calculation used, with its value on the scale."""
+
+    evidence: Evidence
+    value: float
+    index: int = field(default=-1, compare=False)
+
+
+@dataclass(frozen=True)
+class ExcludedEvidence:
+    """A piece of evidence the calculation left out, and why in plain words."""
+
+    evidence: Evidence
+    reason: str
+    index: int = field(default=-1, compare=False)
+
+
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+
+
+def order_key(used: UsedEvidence) -> tuple[object, ...]:
+    """The documented order: time (none first), then lower value first, then content."""
+    ev = used.evidence
+    return (
+        ev.at is not None,
+        ev.at or _NO_TIME,
+        used.value,
+        ev.id,
+        ev.source.value,
+        ev.title,
+        ev.recorded_by,
+        ev.note,
+        ev.link,
+    )

@@ -1,0 +1,414 @@
+"""Calculation methods: Canvas's six, with Canvas's names and numbers, and three beyond Canvas.
+
+Each method takes the evidence values on the scale, oldest first, and returns a score (or
+None when the method cannot decide yet) and the arithmetic in words a learner can follow.
+
+Spec: Canvas `rollup_score.rb` and `outcome_calculation_method.rb` (instructure/canvas-lms):
+`weighted_average` (formerly stored as `decaying_average`), `standard_decaying_average`,
+`n_mastery`, `latest`, `highest`, `average`. Power law: Marzano's fit of ln y = ln a + b ln x
+by least squares on x = 1..n, read at x = n. Knowledge tracing: see `bkt.py`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from lti_tool.mastery.bkt import bkt_trace
+from lti_tool.mastery.errors import MasteryInputError
+from lti_tool.mastery.numbers import fmt, pct
+from lti_tool.mastery.scales import ProficiencyScale, Status
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a method: its default, its allowed range, and what it means."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    integer: bool
+    meaning: str
+    low_open: bool = False
+    high_open: bool = False
+
+    def check(self, value: object) -> float:
+        """The value as a number, or a domain error naming `params.<name>`."""
+        where = f"params.{self.name}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise MasteryInputError(where, "must be a number")
+        if not math.isfinite(value):
+            raise MasteryInputError(where, "must be a finite number")
+        if self.integer:
+            if value != int(value):
+                raise MasteryInputError(where, "must be a whole number")
+            value = int(value)
+        too_low = value <= self.low if self.low_open else value < self.low
+        too_high = value >= self.high if self.high_open else value > self.high
+        if too_low or too_high:
+            lo = "above" if self.low_open else "from"
+            hi = "below" if self.high_open else "to"
+            raise MasteryInputError(
+                where, f"must be {lo} {fmt_param(self.low)} {hi} {fmt_param(self.high)}"
+            )
+        return value
+
+
+def fmt_param(value: float) -> str:
+    """A parameter bound as written in the README (65, 0.95)."""
+    return str(int(value)) if value == int(value) else str(value)
+
+
+@dataclass(frozen=True)
+class Computation:
+    """What a method made of the evidence: a score or None, and the arithmetic in words."""
+
+    value: float | None
+    arithmetic: str
+    probability: float | None = None
+    status: Status | None = None
+
+
+MethodFn = Callable[[Sequence[float], Mapping[str, float], ProficiencyScale], Computation]
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """A method's name, whether Canvas has it, its parameters, and what it means in words."""
+
+    name: str
+    title: str
+    canvas: bool
+    params: tuple[Param, ...]
+    meaning: str
+    compute: MethodFn = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A method chosen by name with its parameters; missing parameters take their defaults."""
+
+    name: str
+    params: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Resolve Canvas's legacy name, check every parameter, fill in defaults."""
+        if not isinstance(self.name, str):
+            raise MasteryInputError("method", "must be the name of a method")
+        name = ALIASES.get(self.name, self.name)
+        info = METHODS.get(name)
+        if info is None:
+            raise MasteryInputError(
+                "method", f"unknown method {self.name!r}; choose one of {', '.join(METHODS)}"
+            )
+        if not isinstance(self.params, Mapping):
+            raise MasteryInputError("params", "must be an object of parameter names to numbers")
+        known = {p.name: p for p in info.params}
+        for key in self.params:
+            if key not in known:
+                allowed = ", ".join(known) or "none"
+                raise MasteryInputError(
+                    f"params.{key}", f"{name} has no such parameter (it takes: {allowed})"
+                )
+        resolved = {p.name: p.check(self.params.get(p.name, p.default)) for p in info.params}
+        if name == "knowledge_tracing" and resolved["near"] >= resolved["threshold"]:
+            raise MasteryInputError("params.near", "must be below params.threshold")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "params", MappingProxyType(resolved))
+
+    @property
+    def info(self) -> MethodInfo:
+        """The method's description."""
+        return METHODS[self.name]
+
+    def __hash__(self) -> int:
+        """Hash by name and parameters."""
+        return hash((self.name, tuple(sorted(self.params.items()))))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the name and every parameter are equal."""
+        if not isinstance(other, MethodSpec):
+            return NotImplemented
+        return self.name == other.name and dict(self.params) == dict(other.params)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return math.fsum(values) / len(values)
+
+
+def _list(values: Sequence[float]) -> str:
+    return ", ".join(fmt(v) for v in values)
+
+
+def weighted_average(
+    values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
+) -> Computation:
+    """Canvas Weighted Average: latest x w% + mean of all earlier x (100 - w)%."""
+    w = params["weight"]
+    if len(values) == 1:
+        return Computation(
+            values[0], f"With one score, the result is that score: {fmt(values[0])}."
+        )
+    latest = values[-1]
+    earlier = _mean(values[:-1])
+    value = latest * (w / 100.0) + earlier * (1 - w / 100.0)
+    return Computation(
+        value,
+        f"{fmt_param(w)}% of your latest score {fmt(latest)} plus {fmt_param(100 - w)}% of the "
+        f"average of "
+        f"earlier scores {fmt(earlier)} = {fmt(value)}.",
+    )
+
+
+def standard_decaying_average(
+    values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
+) -> Computation:
+    """Decaying average: start at the first score; each newer score counts w%."""
+    w = params["weight"] / 100.0
+    value = values[0]
+    steps = [f"Start with your first score {fmt(value)}"]
+    for score in values[1:]:
+        new = value * (1 - w) + score * w
+        steps.append(
+            f"then {fmt_param(100 - params['weight'])}% of {fmt(value)} plus "
+            f"{fmt_param(params['weight'])}% of the next score {fmt(score)} = {fmt(new)}"
+        )
+        value = new
+    if len(values) == 1:
+        return Computation(value, f"With one score, the result is that score: {fmt(value)}.")
+    return Computation(value, "; ".join(steps) + ".")
+
+
+def n_mastery(
+    values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
+) -> Computation:
+    """Canvas n Number of Times: average of the scores at or above mastery, once there are n."""
+    n = int(params["n"])
+    bar = scale.mastery_points
+    needed = f"This needs {n} score{'s' if n > 1 else ''} at or above mastery ({fmt(bar)})"
+    if len(values) < n:
+        return Computation(None, f"{needed}; there {_are(len(values))} so far.")
+    kept = [v for v in values if v >= bar]
+    if len(kept) < n:
+        return Computation(
+            None,
+            f"{needed}; {len(kept)} of your {len(values)} score{'s' if len(values) > 1 else ''} "
+            f"{'is' if len(kept) == 1 else 'are'} at or above it so far.",
+        )
+    value = _mean(kept)
+    return Computation(
+        value,
+        f"{needed}. {len(kept)} of your {len(values)} scores are ({_list(kept)}); "
+        f"their average is {fmt(value)}.",
+    )
+
+
+def _are(count: int) -> str:
+    return f"is {count} score" if count == 1 else f"are {count} scores"
+
+
+def latest(
+    values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
+) -> Computation:
+    """Canvas Most Recent Score: the last score in time order."""
+    return Computation(values[-1], f"Your most recent score is {fmt(values[-1])}.")
+
+
+def highest(
+    values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
+) -> Computation:
+    """Canvas Highest Score: the best score."""
+    best = max(values)
+    return Computation(best, f"Your highest score of {len(values)} is {fmt(best)}.")
+
+
+def average(
+    values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
+) -> Computation:
+    """Canvas Average: the mean of every score."""
+    value = _mean(values)
+    if len(values) == 1:
+        return Computation(value, f"With one score, the result is that score: {fmt(value)}.")
+    return Computation(
+        value, f"({' + '.join(fmt(v) for v in values)}) ÷ {len(values)} = {fmt(value)}."
+    )
+
+
+def mode(
+    values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
+) -> Computation:
+    """Most common level among the most recent n; a tie goes to the tied level seen last."""
+    n = int(params["n"])
+    recent = values[-n:]
+    levels = [scale.level_for(v) for v in recent]
+    counts: dict[str, int] = {}
+    last_seen: dict[str, int] = {}
+    for i, lv in enumerate(levels):
+        counts[lv.name] = counts.get(lv.name, 0) + 1
+        last_seen[lv.name] = i
+    top = max(counts.values())
+    tied = [name for name, c in counts.items() if c == top]
+    winner_name = max(tied, key=lambda name: last_seen[name])
+    winner = next(lv for lv in levels if lv.name == winner_name)
+    if len(values) > len(recent):
+        span = f"your last {len(recent)} scores"
+    else:
+        span = f"your {len(recent)} score{'s' if len(recent) > 1 else ''}"
+    words = f"The most common level in {span} ({_list(recent)}) is {winner.name}"
+    words += f", {top} time{'s' if top > 1 else ''}"
+    if len(tied) > 1:
+        others = " and ".join(t for t in tied if t != winner_name)
+        verb = "appears" if len(tied) == 2 else "appear"
+        words += f"; {others} {verb} as often, and {winner.name} was seen most recently"
+    return Computation(
+        winner.points, words + f", so the score is its points, {fmt(winner.points)}."
+    )
+
+
+def power_law(
+    values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
+) -> Computation:
+    """Marzano's power law read at the latest attempt; a straight line when a score is 0 or less."""
+    n = len(values)
+    if n == 1:
+        return Computation(
+            values[0],
+            f"A learning curve needs at least two scores; with one, the result is that score: "
+            f"{fmt(values[0])}.",
+        )
+    xs = (
+        [math.log(i) for i in range(1, n + 1)]
+        if min(values) > 0
+        else list(map(float, range(1, n + 1)))
+    )
+    curve = min(values) > 0
+    ys = [math.log(v) for v in values] if curve else list(values)
+    mx, my = _mean(xs), _mean(ys)
+    sxx = math.fsum((x - mx) ** 2 for x in xs)
+    b = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    a = my - b * mx
+    if curve:
+        value = math.exp(a + b * math.log(n))
+        return Computation(
+            value,
+            f"The learning curve that best fits your {n} scores in order ({_list(values)}) "
+            f"reads {fmt(value)} at your latest attempt ({n}) (the curve: {fmt(math.exp(a))} × "
+            f"attempt to the power {b:.2f}).",
+        )
+    value = a + b * n
+    return Computation(
+        value,
+        f"A learning curve cannot use a score of 0 or less, so this uses the straight line that "
+        f"best fits your {n} scores in order ({_list(values)}): {fmt(a)} "
+        f"{'+' if b >= 0 else '−'} {fmt(abs(b))} per attempt; at your latest attempt ({n}) it "
+        f"reads {fmt(value)}.",
+    )
+
+
+def knowledge_tracing(
+    values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
+) -> Computation:
+    """Bayesian Knowledge Tracing: the chance the skill is known after right/wrong evidence."""
+    bar = scale.mastery_points
+    answers = [v >= bar for v in values]
+    trace = bkt_trace(answers, params["l0"], params["transit"], params["guess"], params["slip"])
+    p = trace[-1]
+    steps = ", ".join(
+        f"{'right' if right else 'not yet'} → {pct(q)}"
+        for right, q in zip(answers, trace, strict=True)
+    )
+    need, near = params["threshold"], params["near"]
+    if p >= need:
+        status, verdict = Status.MASTERED, f"at or above the {pct(need)} needed for mastery"
+    elif p >= near:
+        status, verdict = (
+            Status.NEAR,
+            f"below the {pct(need)} needed for mastery but at least {pct(near)}",
+        )
+    else:
+        status, verdict = Status.NOT_YET, f"below {pct(near)}"
+    return Computation(
+        None,
+        f"Each score counts as right when it reaches mastery ({fmt(bar)}). Starting from a "
+        f"{pct(params['l0'])} chance that you already knew this, after each piece of evidence: "
+        f"{steps}. {pct(p)} is {verdict}.",
+        probability=p,
+        status=status,
+    )
+
+
+_WEIGHT = "how much the latest score counts, in percent"
+METHODS: dict[str, MethodInfo] = {
+    m.name: m
+    for m in (
+        MethodInfo(
+            "weighted_average", "Weighted average", True,
+            (Param("weight", 65, 1, 99, True, _WEIGHT),),
+            "The latest score counts weight%; the average of all earlier scores counts the rest. "
+            "Canvas called this Decaying Average until 2023.",
+            weighted_average,
+        ),
+        MethodInfo(
+            "standard_decaying_average", "Decaying average", True,
+            (Param("weight", 65, 50, 99, True, "how much each newer score counts, in percent"),),
+            "Start at the first score; each newer score counts weight% and what came before "
+            "the rest, so older scores fade away.",
+            standard_decaying_average,
+        ),
+        MethodInfo(
+            "n_mastery", "n number of times", True,
+            (Param("n", 5, 1, 10, True, "how many scores must reach mastery"),),
+            "Mastered once n scores reach the mastery level; the result is the average of "
+            "those scores. Until then, no result.",
+            n_mastery,
+        ),
+        MethodInfo(
+            "latest", "Most recent score", True, (),
+            "The most recent score, by when it was submitted or assessed.", latest,
+        ),
+        MethodInfo("highest", "Highest score", True, (), "The best score so far.", highest),
+        MethodInfo(
+            "average", "Average", True, (),
+            "The average of every score; early struggle keeps pulling it down.", average,
+        ),
+        MethodInfo(
+            "mode", "Most common level", False,
+            (Param("n", 5, 1, 100, True, "how many recent scores to look at"),),
+            "The level seen most often in the n most recent scores; a tie goes to the tied "
+            "level seen most recently.",
+            mode,
+        ),
+        MethodInfo(
+            "power_law", "Power law (Marzano)", False, (),
+            "Fits a learning curve to the scores in order and reads it at the latest attempt; "
+            "uses a straight line when a score is 0, and the score itself when there is one.",
+            power_law,
+        ),
+        MethodInfo(
+            "knowledge_tracing", "Knowledge tracing (BKT)", False,
+            (
+                Param("l0", 0.3, 0, 1, False, "chance the skill was known before any evidence",
+                      low_open=True, high_open=True),
+                Param("transit", 0.1, 0, 1, False, "chance of learning it at each opportunity",
+                      high_open=True),
+                Param("guess", 0.2, 0, 1, False, "chance of a right answer without the skill",
+                      low_open=True, high_open=True),
+                Param("slip", 0.1, 0, 1, False, "chance of a wrong answer with the skill",
+                      low_open=True, high_open=True),
+                Param("threshold", 0.95, 0, 1, False, "chance needed to call it mastered",
+                      low_open=True, high_open=True),
+                Param("near", 0.7, 0, 1, False, "chance needed to call it nearly there",
+                      low_open=True, high_open=True),
+            ),
+            "The chance the skill is known, updated after each right (at or above mastery) or "
+            "wrong answer; mastered when the chance reaches the threshold.",
+            knowledge_tracing,
+        ),
+    )
+}  # fmt: skip
+
+# Canvas stored Weighted Average as `decaying_average` before its 2023 rename.
+ALIASES = {"decaying_average": "weighted_average"}
