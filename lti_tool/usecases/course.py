@@ -22,6 +22,8 @@ from lti_tool.db.models.classroom import (
     CourseSettings,
     MasteryOverride,
 )
+from lti_tool.mastery import MasteryInputError
+from lti_tool.usecases import engine
 
 #: Canvas's default proficiency scale: what a course starts with.
 DEFAULT_SCALE: list[dict[str, Any]] = [
@@ -32,39 +34,6 @@ DEFAULT_SCALE: list[dict[str, Any]] = [
     {"name": "No Evidence", "points": 0, "color": "#6b7780"},
 ]
 DEFAULT_METHOD = "weighted_average"
-
-#: The calculation methods a teacher can choose, their parameters and plain-words summary.
-METHODS: dict[str, dict[str, Any]] = {
-    "standard_decaying_average": {
-        "label": "Standard decaying average",
-        "params": {"weight": (65, 50, 99)},
-        "help": "Recent work counts most: each new score weighs {weight}% against the "
-        "running result of the ones before it.",
-    },
-    "weighted_average": {
-        "label": "Weighted average",
-        "params": {"weight": (65, 1, 99)},
-        "help": "The latest score counts {weight}%, the average of the earlier ones the rest.",
-    },
-    "n_mastery": {
-        "label": "Mastered n times",
-        "params": {"n": (3, 1, 10)},
-        "help": "Mastery is shown {n} times: the average of the scores at or above mastery.",
-    },
-    "latest": {"label": "Most recent", "params": {}, "help": "The latest score is the result."},
-    "highest": {"label": "Highest", "params": {}, "help": "The best score is the result."},
-    "average": {"label": "Average", "params": {}, "help": "Every score counts the same."},
-    "mode": {
-        "label": "Most frequent (mode)",
-        "params": {"n": (5, 1, 20)},
-        "help": "The level shown most often in the latest {n} scores; ties go to the most recent.",
-    },
-    "power_law": {
-        "label": "Power law (trend)",
-        "params": {},
-        "help": "The trend of the learner's scores over time, as Marzano recommends.",
-    },
-}
 
 
 class SetupError(ValueError):
@@ -185,21 +154,12 @@ def check_scale(scale: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def check_method(method: str, params: dict[str, Any]) -> dict[str, Any]:
-    """A known method with integer parameters inside their ranges."""
-    spec = METHODS.get(method)
-    if spec is None:
-        raise SetupError(f"unknown calculation method {method!r}")
-    checked: dict[str, Any] = {}
-    for name, (default, low, high) in spec["params"].items():
-        raw = params.get(name, default)
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            raise SetupError(f"{name} must be a whole number") from None
-        if not low <= value <= high:
-            raise SetupError(f"{name} must be between {low} and {high}")
-        checked[name] = value
-    return checked
+    """A method the engine knows, with parameters inside their ranges."""
+    try:
+        return engine.check_method(method, params)
+    except MasteryInputError as exc:
+        where = exc.field.removeprefix("params.")
+        raise SetupError(f"{where} {exc.message}" if where != "method" else exc.message) from None
 
 
 def update_settings(

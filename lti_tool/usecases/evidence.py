@@ -27,10 +27,10 @@ from lti_tool.db.models.classroom import Evidence
 #: Kinds of evidence a teacher or learner can record by hand, and what they are called.
 MANUAL_SOURCES = {
     "observation": "Teacher observation",
-    "outside": "Learning outside school",
+    "outside_school": "Learning outside school",
     "artefact": "Artefact",
 }
-SOURCES = {"lms": "LMS gradebook", "tool": "Assessment in this tool", **MANUAL_SOURCES}
+SOURCES = {"lms": "LMS gradebook", "assessment": "Assessment in this tool", **MANUAL_SOURCES}
 
 
 class EvidenceError(ValueError):

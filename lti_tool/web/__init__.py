@@ -7,9 +7,11 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the tool serves."""
-    from lti_tool.web import health, home, lti, registration
+    from lti_tool.web import health, home, instructor, learner, lti, registration
 
     app.register_blueprint(health.bp)
     app.register_blueprint(lti.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(registration.bp)
+    app.register_blueprint(instructor.bp)
+    app.register_blueprint(learner.bp)

@@ -49,15 +49,16 @@ def test_settings_start_at_canvas_defaults_and_keep_their_history(
             {"n": 2},
             2,
         )
-        assert [v.params for v in settings_history(s, course["ctx"])] == [{"n": 2}, {"n": 3}]
+        assert [v.params for v in settings_history(s, course["ctx"])] == [{"n": 2}, {"n": 5}]
 
 
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"method": "median"}, "unknown calculation method"),
-        ({"params": {"weight": 100}}, "between 1 and 99"),
-        ({"params": {"weight": "x"}}, "whole number"),
+        ({"params": {"weight": 100}}, "weight must be from 1 to 99"),
+        ({"params": {"weight": "x"}}, "weight must be a number"),
+        ({"params": {"weight": 6.5}}, "whole number"),
         ({"scale": [{"name": "Only", "points": 1, "mastery": True}]}, "between 2 and 10"),
         ({"scale": [{"name": "A", "points": 2}, {"name": "B", "points": 1}]}, "exactly one"),
         (

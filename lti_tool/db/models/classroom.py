@@ -120,7 +120,7 @@ class Evidence(Base):
     course_competency_id: Mapped[int] = mapped_column(
         ForeignKey("course_competency.id", ondelete="CASCADE")
     )
-    # lms | tool | observation | outside | artefact
+    # lms | assessment | observation | outside_school | artefact
     source: Mapped[str] = mapped_column(String(16))
     score: Mapped[float | None] = mapped_column(Float)
     points_possible: Mapped[float | None] = mapped_column(Float)

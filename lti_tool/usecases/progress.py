@@ -1,0 +1,343 @@
+"""Mastery for a course: compute each learner's result per competency, and read it back.
+
+The engine (`lti_tool.mastery`) does the arithmetic; this module feeds it a course's settings,
+evidence (mapped through each alignment onto the course scale) and overrides, and stores the
+result per learner and competency so pages read it without recomputing.
+
+Learners are always listed by name, never by result: the tool does not rank anyone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool.db.base import utcnow
+from lti_tool.db.models.classroom import (
+    CourseCompetency,
+    Evidence,
+    MasteryOverride,
+    MasteryState,
+)
+from lti_tool.db.models.lti import Enrolment, User
+from lti_tool.usecases import engine
+from lti_tool.usecases.course import (
+    SettingsView,
+    alignments,
+    course_competencies,
+    current_settings,
+    map_score,
+)
+from lti_tool.usecases.evidence import SOURCES
+
+#: Statuses a teacher acts on, in the order a page explains them, with their words.
+STATUS_WORDS = {
+    "exceeds": "Exceeds",
+    "mastered": "Mastered",
+    "near": "Nearly there",
+    "not_yet": "Not yet",
+    "insufficient_evidence": "Needs more evidence",
+    "no_evidence": "No evidence yet",
+}
+NEEDS_SUPPORT = {"not_yet"}
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """A piece of evidence as pages show it, with its value on the course scale."""
+
+    id: int
+    competency_id: int
+    source: str
+    source_label: str
+    title: str
+    points: float | None
+    raw: str
+    at: datetime
+    note: str
+    link: str
+    status: str
+
+
+def learners(session: Session, context_id: int) -> list[User]:
+    """The course's learners, alphabetically by name (never by result)."""
+    rows = session.scalars(
+        select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.context_id == context_id, Enrolment.role == "learner")
+    )
+    return sorted(rows, key=lambda u: ((u.family_name or u.name).lower(), u.name.lower(), u.id))
+
+
+def _mapped_points(
+    ev: Evidence, mappings: dict[tuple[int, int], dict[str, Any]], settings: SettingsView
+) -> float | None:
+    """The evidence's value in points of the course scale."""
+    if ev.score is None:
+        return None
+    top = settings.top_points
+    if ev.line_item_id is not None:
+        mapping = mappings.get((ev.line_item_id, ev.course_competency_id), {"kind": "rescale"})
+        return round(map_score(mapping, ev.score, ev.points_possible or 0.0, top), 4)
+    if ev.points_possible and ev.points_possible != top:
+        return round(top * ev.score / ev.points_possible, 4)
+    return float(ev.score)
+
+
+def _pieces(
+    settings: SettingsView,
+    evidence: Sequence[Evidence],
+    mappings: dict[tuple[int, int], dict[str, Any]],
+) -> list[engine.Piece]:
+    """The evidence on the course scale, as the engine takes it."""
+    pieces = []
+    for ev in evidence:
+        points = _mapped_points(ev, mappings, settings)
+        if points is None:
+            continue
+        pieces.append(
+            engine.Piece(
+                id=ev.id,
+                points=points,
+                at=ev.at,
+                source=ev.source,
+                title=ev.title or SOURCES.get(ev.source, ev.source),
+            )
+        )
+    return pieces
+
+
+def evaluate(
+    settings: SettingsView,
+    evidence: Sequence[Evidence],
+    mappings: dict[tuple[int, int], dict[str, Any]],
+    override: MasteryOverride | None,
+    teacher_name: str = "",
+) -> dict[str, Any]:
+    """The engine's result for one learner and one competency."""
+    return engine.evaluate(
+        levels=settings.scale,
+        version=settings.version,
+        method=settings.method,
+        params=settings.params,
+        min_evidence=settings.min_evidence,
+        min_evidence_types=settings.min_evidence_types,
+        pieces=_pieces(settings, evidence, mappings),
+        override=(
+            (override.level, override.note, override.at, teacher_name)
+            if override is not None
+            else None
+        ),
+    )
+
+
+def recompute(session: Session, context_id: int, learner_ids: Iterable[int] | None = None) -> int:
+    """Recompute and store the results of a course (or some of its learners). Returns how
+    many results changed."""
+    settings = current_settings(session, context_id)
+    comps = course_competencies(session, context_id)
+    people = [u.id for u in learners(session, context_id)]
+    if learner_ids is not None:
+        wanted = set(learner_ids)
+        people = [p for p in people if p in wanted]
+    if not people or not comps:
+        return 0
+    mappings = {
+        (a.line_item_id, a.course_competency_id): a.mapping
+        for rows in alignments(session, context_id).values()
+        for a in rows
+    }
+    by_pair: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
+    for ev in session.scalars(
+        select(Evidence).where(
+            Evidence.context_id == context_id,
+            Evidence.status == "active",
+            Evidence.learner_id.in_(people),
+        )
+    ):
+        by_pair[(ev.learner_id, ev.course_competency_id)].append(ev)
+    overrides: dict[tuple[int, int], MasteryOverride] = {}
+    for ov in session.scalars(
+        select(MasteryOverride)
+        .where(
+            MasteryOverride.context_id == context_id,
+            MasteryOverride.withdrawn_at.is_(None),
+            MasteryOverride.learner_id.in_(people),
+        )
+        .order_by(MasteryOverride.at, MasteryOverride.id)
+    ):
+        overrides[(ov.learner_id, ov.course_competency_id)] = ov
+    states = {
+        (s.learner_id, s.course_competency_id): s
+        for s in session.scalars(
+            select(MasteryState).where(
+                MasteryState.context_id == context_id, MasteryState.learner_id.in_(people)
+            )
+        )
+    }
+    changed = 0
+    now = utcnow()
+    for learner in people:
+        for comp in comps:
+            key = (learner, comp.id)
+            result = evaluate(settings, by_pair.get(key, []), mappings, overrides.get(key))
+            state = states.get(key)
+            if state is None:
+                state = MasteryState(
+                    context_id=context_id, learner_id=learner, course_competency_id=comp.id
+                )
+                session.add(state)
+            fresh = (result["score"], result["level"], result["status"])
+            if (state.score, state.level, state.status) != fresh:
+                changed += 1
+            state.score, state.level, state.status = fresh
+            state.result = result
+            state.settings_version = settings.version
+            state.computed_at = now
+    session.flush()
+    return changed
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One learner's state on one competency, as the grid shows it."""
+
+    status: str
+    level: str
+    score: float | None
+    color: str
+    ready: bool = False
+
+
+@dataclass
+class Grid:
+    """Learners x competencies, with the filters a teacher uses."""
+
+    learners: list[User]
+    competencies: list[CourseCompetency]
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    scale: list[dict[str, Any]] = field(default_factory=list)
+
+    def cell(self, learner_id: int, competency_id: int) -> Cell:
+        """The cell, or an empty one."""
+        return self.cells.get(
+            (learner_id, competency_id), Cell("no_evidence", "", None, "var(--none)")
+        )
+
+
+def _color(settings: SettingsView, state: MasteryState | None) -> str:
+    if state is None or state.status in ("no_evidence", "insufficient_evidence"):
+        return "var(--none)" if state is None or state.status == "no_evidence" else ""
+    for level in settings.scale:
+        if level["name"] == state.level and level.get("color"):
+            return str(level["color"])
+    return ""
+
+
+def ready_to_advance(comps: Sequence[CourseCompetency], statuses: dict[int, str]) -> set[int]:
+    """Competencies not yet mastered whose every prerequisite in the course is mastered."""
+    mastered_ids = {c.identifier for c in comps if statuses.get(c.id) in ("mastered", "exceeds")}
+    known = {c.identifier for c in comps}
+    ready = set()
+    for comp in comps:
+        prereqs = [p for p in comp.prerequisites or [] if p in known]
+        if not prereqs or statuses.get(comp.id) in ("mastered", "exceeds"):
+            continue
+        if all(p in mastered_ids for p in prereqs):
+            ready.add(comp.id)
+    return ready
+
+
+def grid(session: Session, context_id: int, show: str = "all") -> Grid:
+    """The teacher's grid; `show` filters learners: all, support, insufficient, ready."""
+    settings = current_settings(session, context_id)
+    comps = course_competencies(session, context_id)
+    people = learners(session, context_id)
+    states = {
+        (s.learner_id, s.course_competency_id): s
+        for s in session.scalars(select(MasteryState).where(MasteryState.context_id == context_id))
+    }
+    out = Grid(learners=[], competencies=comps, scale=settings.scale)
+    for person in people:
+        statuses = {
+            c.id: states[(person.id, c.id)].status for c in comps if (person.id, c.id) in states
+        }
+        ready = ready_to_advance(comps, statuses)
+        for comp in comps:
+            st = states.get((person.id, comp.id))
+            out.cells[(person.id, comp.id)] = Cell(
+                status=st.status if st else "no_evidence",
+                level=st.level if st else "",
+                score=st.score if st else None,
+                color=_color(settings, st),
+                ready=comp.id in ready,
+            )
+        values = set(statuses.values())
+        if (
+            show == "all"
+            or (show == "support" and values & NEEDS_SUPPORT)
+            or (show == "insufficient" and "insufficient_evidence" in values)
+            or (show == "ready" and ready)
+        ):
+            out.learners.append(person)
+    return out
+
+
+def evidence_items(
+    session: Session, context_id: int, learner_id: int, competency_id: int | None = None
+) -> list[EvidenceItem]:
+    """A learner's evidence (active and pending), oldest first, with its value on the scale."""
+    settings = current_settings(session, context_id)
+    mappings = {
+        (a.line_item_id, a.course_competency_id): a.mapping
+        for rows in alignments(session, context_id).values()
+        for a in rows
+    }
+    stmt = select(Evidence).where(
+        Evidence.context_id == context_id,
+        Evidence.learner_id == learner_id,
+        Evidence.status.in_(("active", "pending")),
+    )
+    if competency_id is not None:
+        stmt = stmt.where(Evidence.course_competency_id == competency_id)
+    out = []
+    for ev in session.scalars(stmt.order_by(Evidence.at, Evidence.id)):
+        raw = (
+            f"{ev.score:g} / {ev.points_possible:g}"
+            if ev.score is not None and ev.points_possible
+            else ""
+        )
+        out.append(
+            EvidenceItem(
+                id=ev.id,
+                competency_id=ev.course_competency_id,
+                source=ev.source,
+                source_label=SOURCES.get(ev.source, ev.source),
+                title=ev.title,
+                points=_mapped_points(ev, mappings, settings),
+                raw=raw,
+                at=ev.at,
+                note=ev.note,
+                link=ev.link,
+                status=ev.status,
+            )
+        )
+    return out
+
+
+def states_for(session: Session, context_id: int, learner_id: int) -> dict[int, MasteryState]:
+    """A learner's stored results by competency."""
+    return {
+        s.course_competency_id: s
+        for s in session.scalars(
+            select(MasteryState).where(
+                MasteryState.context_id == context_id, MasteryState.learner_id == learner_id
+            )
+        )
+    }
