@@ -1,6 +1,13 @@
 """Every mapped table, imported here so that Alembic and the metadata see them all."""
 
 from lti_tool.db.base import Base
+from lti_tool.db.models.case import (  # noqa: F401
+    CaseAssociation,
+    CaseDefinition,
+    CaseDocument,
+    CaseItem,
+    CaseRubric,
+)
 from lti_tool.db.models.classroom import (  # noqa: F401
     Alignment,
     CourseCompetency,
