@@ -279,6 +279,39 @@ def demo(seed_only: bool, product: str, host: str, port: int) -> None:
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
+# --- mastery --------------------------------------------------------------------------------
+
+
+@main.group()
+def mastery() -> None:
+    """The mastery engine: compare calculation methods on any evidence."""
+
+
+@mastery.command("calculate")
+@click.option("--compact", is_flag=True, help="Write the JSON on one line.")
+def mastery_calculate(compact: bool) -> None:
+    """Read a calculation request as JSON on stdin; write the result as JSON on stdout.
+
+    Give "method" and "params" for one result, or "methods": [{"method", "params"}, ...] to
+    compare several on the same evidence. See the README, "Mastery calculation".
+    """
+    import json
+
+    from lti_tool.mastery import MasteryInputError
+    from lti_tool.mastery.jsonio import run_request
+
+    text = click.get_text_stream("stdin").read()
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CliUsageError(f"stdin is not valid JSON: {exc}") from None
+    try:
+        answer = run_request(data)
+    except MasteryInputError as exc:
+        raise CliUsageError(str(exc)) from None
+    click.echo(json.dumps(answer, ensure_ascii=False, indent=None if compact else 2))
+
+
 def run() -> None:
     """Entry point that never shows a traceback for an interrupted command."""
     try:

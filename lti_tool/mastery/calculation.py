@@ -96,7 +96,7 @@ def scaled_value(ev: Evidence, scale: ProficiencyScale) -> float | str:
         return "excused"
     if ev.score is None:
         if ev.level is None:
-            return "no score entered (a missing score is not counted as 0)"
+            return "no score entered; a missing score does not count as 0"
         level = scale.find(ev.level)
         if level is None:
             return f"the level {ev.level!r} is not on this scale"
@@ -141,7 +141,9 @@ def _method_words(method: MethodSpec) -> str:
     info = method.info
     if not method.params:
         return f"Method: {info.title}."
-    params = ", ".join(f"{name} {fmt_param(value)}" for name, value in method.params.items())
+    params = ", ".join(
+        p.words.format(fmt_param(method.params[p.name])) for p in info.params if p.words
+    ) or ", ".join(f"{name} {fmt_param(value)}" for name, value in method.params.items())
     return f"Method: {info.title} ({params})."
 
 

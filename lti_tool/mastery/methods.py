@@ -34,6 +34,7 @@ class Param:
     meaning: str
     low_open: bool = False
     high_open: bool = False
+    words: str = ""
 
     def check(self, value: object) -> float:
         """The value as a number, or a domain error naming `params.<name>`."""
@@ -346,21 +347,27 @@ METHODS: dict[str, MethodInfo] = {
     for m in (
         MethodInfo(
             "weighted_average", "Weighted average", True,
-            (Param("weight", 65, 1, 99, True, _WEIGHT),),
+            (Param("weight", 65, 1, 99, True, _WEIGHT, words="the latest score counts {}%"),),
             "The latest score counts weight%; the average of all earlier scores counts the rest. "
             "Canvas called this Decaying Average until 2023.",
             weighted_average,
         ),
         MethodInfo(
             "standard_decaying_average", "Decaying average", True,
-            (Param("weight", 65, 50, 99, True, "how much each newer score counts, in percent"),),
+            (
+                Param("weight", 65, 50, 99, True, "how much each newer score counts, in percent",
+                      words="each newer score counts {}%"),
+            ),
             "Start at the first score; each newer score counts weight% and what came before "
             "the rest, so older scores fade away.",
             standard_decaying_average,
         ),
         MethodInfo(
             "n_mastery", "n number of times", True,
-            (Param("n", 5, 1, 10, True, "how many scores must reach mastery"),),
+            (
+                Param("n", 5, 1, 10, True, "how many scores must reach mastery",
+                      words="{} scores at or above mastery needed"),
+            ),
             "Mastered once n scores reach the mastery level; the result is the average of "
             "those scores. Until then, no result.",
             n_mastery,
@@ -376,7 +383,10 @@ METHODS: dict[str, MethodInfo] = {
         ),
         MethodInfo(
             "mode", "Most common level", False,
-            (Param("n", 5, 1, 100, True, "how many recent scores to look at"),),
+            (
+                Param("n", 5, 1, 100, True, "how many recent scores to look at",
+                      words="looking at the {} most recent scores"),
+            ),
             "The level seen most often in the n most recent scores; a tie goes to the tied "
             "level seen most recently.",
             mode,
