@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the tool serves."""
-    from lti_tool.web import health, home, instructor, learner, lti, registration
+    from lti_tool.web import classroom, health, home, instructor, learner, lti, registration
 
     app.register_blueprint(health.bp)
     app.register_blueprint(lti.bp)
@@ -15,3 +15,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration.bp)
     app.register_blueprint(instructor.bp)
     app.register_blueprint(learner.bp)
+    app.register_blueprint(classroom.bp)

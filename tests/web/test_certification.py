@@ -151,7 +151,7 @@ def test_certification_valid_launch_lands(
     assert flow.launch is not None and flow.launch.status_code == 302, flow.launch.get_data(
         as_text=True
     )
-    page = client.get(f"/home?ltik={flow.ltik}")
+    page = client.get(f"/home?ltik={flow.ltik}", follow_redirects=True)
     assert page.status_code == 200
     expected = "learner" if variant == "no_role" else who
     assert f"({expected})" in page.get_data(as_text=True)

@@ -14,7 +14,7 @@ def test_teacher_launch_lands_on_home_as_instructor(client: FlaskClient, sim: Si
     assert flow.launch is not None and flow.launch.status_code == 302, flow.launch.get_data(
         as_text=True
     )
-    page = client.get(f"/home?ltik={flow.ltik}")
+    page = client.get(f"/home?ltik={flow.ltik}", follow_redirects=True)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Terry Teacher" in text and "instructor" in text and "Grade 5 Mathematics" in text
