@@ -300,7 +300,7 @@ def mastery_calculate(compact: bool) -> None:
     from lti_tool.mastery import MasteryInputError
     from lti_tool.mastery.jsonio import run_request
 
-    text = click.get_text_stream("stdin").read()
+    text = sys.stdin.buffer.read()
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -220,7 +220,7 @@ def parse_request(data: Any) -> CalculationRequest:
     evidence = tuple(parse_evidence(item, i) for i, item in enumerate(raw_evidence))
     scale = parse_scale(data.get("scale"))
     for i, ev in enumerate(evidence):
-        if ev.score is None and ev.level is not None and scale.find(ev.level) is None:
+        if ev.level is not None and scale.find(ev.level) is None:
             names = ", ".join(lv.name for lv in scale.levels)
             raise MasteryInputError(
                 f"evidence[{i}].level", f"no level {ev.level!r} on the scale ({names})"

@@ -366,7 +366,7 @@ METHODS: dict[str, MethodInfo] = {
             "n_mastery", "n number of times", True,
             (
                 Param("n", 5, 1, 10, True, "how many scores must reach mastery",
-                      words="{} scores at or above mastery needed"),
+                      words="mastery needed {} times"),
             ),
             "Mastered once n scores reach the mastery level; the result is the average of "
             "those scores. Until then, no result.",

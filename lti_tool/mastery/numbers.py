@@ -34,3 +34,9 @@ def fmt(value: float) -> str:
 def pct(fraction: float) -> str:
     """Write a fraction as a whole percentage for people (0.6927 -> "69%")."""
     return f"{round_half_away(fraction * 100, 0):.0f}%"
+
+
+def percent(value: float) -> str:
+    """Write a percentage for people, one decimal at most (75 -> "75%", 62.5 -> "62.5%")."""
+    rounded = round_half_away(value, 1)
+    return f"{rounded:.0f}%" if rounded == int(rounded) else f"{rounded:.1f}%"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from lti_tool.mastery.errors import MasteryInputError
-from lti_tool.mastery.numbers import fmt, round_half_away
+from lti_tool.mastery.numbers import fmt, percent, round_half_away
 
 
 class Status(StrEnum):
@@ -91,11 +91,11 @@ class CutScores:
         names = [name for name, _ in self.cuts]
         if len(set(names)) != len(names):
             raise MasteryInputError("cut_scores", "each level may appear once")
-        for name, percent in self.cuts:
+        for name, share in self.cuts:
             if (
-                isinstance(percent, bool)
-                or not isinstance(percent, int | float)
-                or not 0 <= percent <= 100
+                isinstance(share, bool)
+                or not isinstance(share, int | float)
+                or not 0 <= share <= 100
             ):
                 raise MasteryInputError(f"cut_scores.{name}", "must be a percentage from 0 to 100")
 
@@ -118,6 +118,8 @@ class ProficiencyScale:
         for a, b in zip(levels, levels[1:], strict=False):
             if a.points == b.points:
                 raise MasteryInputError("levels", f"two levels have the points {fmt(a.points)}")
+        if levels[0].points <= 0:
+            raise MasteryInputError("levels", "the top level must have more than 0 points")
         names = [lv.name for lv in levels]
         if len(set(names)) != len(names):
             raise MasteryInputError("levels", "two levels have the same name")
@@ -227,16 +229,16 @@ class ProficiencyScale:
         index = self.levels.index(level)
         start = self.threshold(level)
         if self.cut_scores is not None:
-            share = f"{fmt(score)} out of {fmt(self.top)} is {fmt(score / self.top * 100)}%"
+            share = f"{fmt(score)} out of {fmt(self.top)} is {percent(score / self.top * 100)}"
             starts = dict(self.cut_scores.cuts)
             if index == 0:
-                return f"{share}, at or above {level.name} ({fmt(starts[level.name])}%)"
+                return f"{share}, at or above {level.name} ({percent(starts[level.name])})"
             higher = self.levels[index - 1]
             if score < start:
                 return f"{share}, below every level's cut score, so the lowest level {level.name}"
             return (
-                f"{share}: at or above {level.name} ({fmt(starts[level.name])}%) "
-                f"but below {higher.name} ({fmt(starts[higher.name])}%)"
+                f"{share}: at or above {level.name} ({percent(starts[level.name])}) "
+                f"but below {higher.name} ({percent(starts[higher.name])})"
             )
         if index == 0:
             return f"{fmt(score)} is at or above {level.name} ({fmt(start)})"
