@@ -312,6 +312,141 @@ def mastery_calculate(compact: bool) -> None:
     click.echo(json.dumps(answer, ensure_ascii=False, indent=None if compact else 2))
 
 
+# --- standards (CASE) -----------------------------------------------------------------------
+
+
+@main.group()
+def case() -> None:
+    """Competency frameworks as CASE (1EdTech Competencies and Academic Standards Exchange)."""
+
+
+@case.command("import")
+@click.argument("path_or_url")
+@click.option("--token", default=None, help="Bearer token for a CASE provider that needs one.")
+@click.option(
+    "--source",
+    default=None,
+    help="Where the framework comes from (default: 'file', or the URL). Another source "
+    "with the same framework identifier is a conflict.",
+)
+@click.option(
+    "--replace", is_flag=True, help="Resolve a conflict: let this source take the framework over."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_session
+def case_import(
+    path_or_url: str,
+    token: str | None,
+    source: str | None,
+    replace: bool,
+    as_json: bool,
+    *,
+    app: Flask,
+    session: Session,
+) -> None:
+    """Import a CASE JSON package (1.0 or 1.1) from a file or a provider URL, all or nothing."""
+    import json
+
+    from lti_tool.usecases.case_fetch import CaseFetchError, fetch_case_package
+    from lti_tool.usecases.case_import import ImportRefused, import_package, read_package_file
+
+    is_url = path_or_url.startswith(("http://", "https://"))
+    try:
+        if is_url:
+            raw = fetch_case_package(path_or_url, token)
+        else:
+            raw = read_package_file(path_or_url, app.config["MAX_UPLOAD_BYTES"])
+    except CaseFetchError as exc:
+        raise CliError(str(exc)) from None
+    except ImportRefused as exc:
+        raise CliUsageError(_refusal_text(exc)) from None
+    label = source or (path_or_url if is_url else "file")
+    with click.progressbar(length=1, label="Importing", file=sys.stderr) as bar:
+
+        def progress(_stage: str, done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            report = import_package(
+                session, raw, label, resolution="replace" if replace else None, progress=progress
+            )
+        except ImportRefused as exc:
+            raise (CliError if exc.conflict else CliUsageError)(_refusal_text(exc)) from None
+        bar.update(bar.length - bar.pos)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{report.outcome.capitalize()}: {report.title} ({report.document_identifier})")
+    for kind, counts in report.counts.items():
+        parts = [f"{n} {name}" for name, n in vars(counts).items() if n]
+        click.echo(f"  {kind}: {', '.join(parts) or 'nothing'}")
+    for warning in report.warnings:
+        click.echo(f"  note: {warning}")
+
+
+def _refusal_text(exc: Any) -> str:
+    """A refused import's problems, one per line with its JSON path."""
+    lines = ["The import was refused; nothing was stored."]
+    lines += [f"  {p.path}: {p.message}" for p in exc.problems[:50]]
+    if len(exc.problems) > 50:
+        lines.append(f"  ... and {len(exc.problems) - 50} more problems")
+    return "\n".join(lines)
+
+
+@case.command("list")
+@with_session
+def case_list(*, app: Flask, session: Session) -> None:
+    """List stored frameworks: identifier, items, associations, source, title."""
+    from lti_tool.usecases.case_frameworks import summaries
+
+    rows = summaries(session)
+    if not rows:
+        click.echo("No frameworks stored. Import one with `lti-tool case import FILE`.")
+        return
+    for row in rows:
+        private = "\tprivate" if row.private else ""
+        click.echo(
+            f"{row.identifier}\t{row.items} items\t{row.associations} associations\t"
+            f"{row.source}\t{row.title}{private}"
+        )
+
+
+@case.command("export")
+@click.argument("document_id")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option(
+    "--case-version",
+    type=click.Choice(["1.0", "1.1"]),
+    default="1.1",
+    show_default=True,
+    help="CASE version of the package.",
+)
+@with_session
+def case_export(
+    document_id: str, out: str, case_version: str, *, app: Flask, session: Session
+) -> None:
+    """Write a stored framework as a CASE JSON package."""
+    import json
+
+    from lti_tool.usecases.case_frameworks import FrameworkNotFound, export_framework
+
+    try:
+        package = export_framework(session, document_id, case_version)
+    except FrameworkNotFound as exc:
+        raise CliError(str(exc)) from None
+    try:
+        with open(out, "w", encoding="utf-8") as fh:
+            json.dump(package, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+    except OSError as exc:
+        raise CliError(f"Cannot write {out}: {exc.strerror}") from None
+    click.echo(
+        f"Wrote {package['CFDocument']['title']} as CASE {case_version} to {out} "
+        f"({len(package['CFItems'])} items, {len(package['CFAssociations'])} associations)."
+    )
+
+
 def run() -> None:
     """Entry point that never shows a traceback for an interrupted command."""
     try:

@@ -102,3 +102,66 @@ def load_package(session: Session, document: CaseDocument) -> Package:
         extra=extra.get("extra", {}),
         present=frozenset(extra.get("present", ())),
     )
+
+
+def find_node(
+    session: Session, model: type[Any], identifier: str
+) -> tuple[Any, CaseDocument] | None:
+    """A stored node of one kind by identifier, with its framework (the first, if shared)."""
+    row = session.execute(
+        select(model, CaseDocument)
+        .join(CaseDocument, CaseDocument.id == model.document_id)
+        .where(model.identifier == identifier)
+        .order_by(CaseDocument.private, model.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def find_definition(
+    session: Session, kind: str, identifier: str
+) -> tuple[CaseDefinition, CaseDocument] | None:
+    """A CFDefinitions member of one kind by identifier, with its framework."""
+    row = session.execute(
+        select(CaseDefinition, CaseDocument)
+        .join(CaseDocument, CaseDocument.id == CaseDefinition.document_id)
+        .where(CaseDefinition.kind == kind, CaseDefinition.identifier == identifier)
+        .order_by(CaseDocument.private, CaseDefinition.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def definitions_below(
+    session: Session, document_id: int, kind: str, hierarchy_code: str
+) -> list[CaseDefinition]:
+    """Definitions of one kind in a framework whose hierarchyCode lies below `hierarchy_code`."""
+    prefix = hierarchy_code + "."
+    rows = session.scalars(
+        select(CaseDefinition)
+        .where(
+            CaseDefinition.document_id == document_id,
+            CaseDefinition.kind == kind,
+            CaseDefinition.hierarchy_code.is_not(None),
+        )
+        .order_by(CaseDefinition.hierarchy_code, CaseDefinition.position)
+    )
+    return [r for r in rows if r.hierarchy_code and r.hierarchy_code.startswith(prefix)]
+
+
+def associations_touching(
+    session: Session, identifier: str, include_private: bool
+) -> list[tuple[CaseAssociation, CaseDocument]]:
+    """Associations whose origin or destination is the node `identifier`, in any framework."""
+    query = (
+        select(CaseAssociation, CaseDocument)
+        .join(CaseDocument, CaseDocument.id == CaseAssociation.document_id)
+        .where(
+            (CaseAssociation.origin_identifier == identifier)
+            | (CaseAssociation.destination_identifier == identifier)
+        )
+        .order_by(CaseAssociation.document_id, CaseAssociation.position)
+    )
+    if not include_private:
+        query = query.where(CaseDocument.private.is_(False))
+    return [(a, d) for a, d in session.execute(query)]

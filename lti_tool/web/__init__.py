@@ -16,3 +16,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(instructor.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(classroom.bp)
+    from lti_tool.web import case_api
+
+    app.register_blueprint(case_api.bp)

@@ -1,0 +1,68 @@
+"""Read stored CASE frameworks: list them, and export one as a CASE package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lti_tool.case.export import package_to_json
+from lti_tool.case.parse import normalise_identifier
+from lti_tool.db.case_store import find_document, list_documents, load_package
+from lti_tool.db.models.case import CaseAssociation, CaseItem
+
+
+class FrameworkNotFound(LookupError):
+    """No stored framework has this identifier."""
+
+
+@dataclass(frozen=True)
+class FrameworkSummary:
+    """One stored framework, as a list shows it."""
+
+    identifier: str
+    title: str
+    source: str
+    adoption_status: str | None
+    items: int
+    associations: int
+    private: bool
+
+
+def summaries(session: Session) -> list[FrameworkSummary]:
+    """Every stored framework with its item and association counts."""
+    items: dict[int, int] = {
+        doc: n
+        for doc, n in session.execute(
+            select(CaseItem.document_id, func.count()).group_by(CaseItem.document_id)
+        )
+    }
+    assocs: dict[int, int] = {
+        doc: n
+        for doc, n in session.execute(
+            select(CaseAssociation.document_id, func.count()).group_by(CaseAssociation.document_id)
+        )
+    }
+    return [
+        FrameworkSummary(
+            d.identifier,
+            d.title,
+            d.source,
+            d.adoption_status,
+            items.get(d.id, 0),
+            assocs.get(d.id, 0),
+            d.private,
+        )
+        for d in list_documents(session)
+    ]
+
+
+def export_framework(session: Session, identifier: str, version: str | None) -> dict[str, Any]:
+    """A stored framework as a CASE package: strict 1.1 or 1.0, or lossless (None)."""
+    ident = normalise_identifier(identifier) or identifier.strip()
+    document = find_document(session, ident)
+    if document is None:
+        raise FrameworkNotFound(f"No framework with identifier {identifier} is stored.")
+    return package_to_json(load_package(session, document), version)

@@ -1,0 +1,148 @@
+"""The CASE provider API: every GET endpoint of the REST binding, at /ims/case/v1p0 and v1p1.
+
+Frameworks are readable anonymously; private ones are refused. Errors are imsx_StatusInfo.
+Spec: https://www.imsglobal.org/spec/case/v1p1/ (REST/JSON Binding §2, §3, Appendix B)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_file, stream_with_context
+
+from lti_tool.app import db_session
+from lti_tool.case.schema import OPENAPI_11
+from lti_tool.usecases.case_provider import CaseProvider, ProviderError
+
+bp = Blueprint("case_api", __name__, url_prefix="/ims/case/<any(v1p0, v1p1):api_version>")
+
+_DEFINITION_ROUTES = (
+    "CFItemTypes",
+    "CFSubjects",
+    "CFConcepts",
+    "CFLicenses",
+    "CFAssociationGroupings",
+)
+
+
+def status_info(status: int, code_minor: str, description: str) -> Response:
+    """An imsx_StatusInfo failure payload with its HTTP status."""
+    resp = jsonify(
+        imsx_codeMajor="failure",
+        imsx_severity="error",
+        imsx_description=description,
+        imsx_codeMinor={
+            "imsx_codeMinorField": [
+                {"imsx_codeMinorFieldName": "sourcedId", "imsx_codeMinorFieldValue": code_minor}
+            ]
+        },
+    )
+    resp.status_code = status
+    return resp
+
+
+@bp.errorhandler(ProviderError)
+def _provider_error(exc: ProviderError) -> Response:
+    """Every refusal of the provider, as the binding's imsx_StatusInfo."""
+    return status_info(exc.status, exc.code_minor, exc.description)
+
+
+@bp.after_request
+def _public_reads(resp: Response) -> Response:
+    """Public frameworks may be read by browser-based consumers on other origins."""
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Expose-Headers"] = "X-Total-Count, Link"
+    return resp
+
+
+def _provider(api_version: str) -> CaseProvider:
+    """The provider for this request's version."""
+    return CaseProvider(db_session(), api_version, current_app.config["BASE_URL"])
+
+
+@bp.get("/CFDocuments")
+def documents(api_version: str) -> Response:
+    """All public frameworks, paginated, with X-Total-Count and Link."""
+    page = _provider(api_version).documents(request.args)
+    resp = jsonify(CFDocuments=page.documents)
+    resp.headers["X-Total-Count"] = str(page.total)
+    resp.headers["Link"] = _link_header(page.total, page.limit, page.offset)
+    return resp
+
+
+def _link_header(total: int, limit: int, offset: int) -> str:
+    """RFC 8288 next/prev/first/last links for a page of CFDocuments."""
+    base = request.base_url
+
+    def url(at: int) -> str:
+        args = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
+        return f"{base}?{urlencode({**args, 'limit': limit, 'offset': at})}"
+
+    last = max(0, (total - 1) // limit * limit)
+    links = [f'<{url(0)}>; rel="first"', f'<{url(last)}>; rel="last"']
+    if offset + limit < total:
+        links.append(f'<{url(offset + limit)}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{url(max(0, offset - limit))}>; rel="prev"')
+    return ", ".join(links)
+
+
+@bp.get("/CFDocuments/<sourced_id>")
+def document(api_version: str, sourced_id: str) -> Response:
+    """One framework's CFDocument."""
+    return jsonify(_provider(api_version).document(sourced_id))
+
+
+@bp.get("/CFPackages/<sourced_id>")
+def package(api_version: str, sourced_id: str) -> Response:
+    """A whole framework, streamed as it is read."""
+    chunks = _provider(api_version).package(sourced_id)
+    return Response(stream_with_context(chunks), mimetype="application/json")
+
+
+@bp.get("/CFItems/<sourced_id>")
+def item(api_version: str, sourced_id: str) -> Response:
+    """One CFItem."""
+    return jsonify(_provider(api_version).item(sourced_id))
+
+
+@bp.get("/CFAssociations/<sourced_id>")
+def association(api_version: str, sourced_id: str) -> Response:
+    """One CFAssociation."""
+    return jsonify(_provider(api_version).association(sourced_id))
+
+
+@bp.get("/CFItemAssociations/<sourced_id>")
+def item_associations(api_version: str, sourced_id: str) -> Response:
+    """An item and every association it is the origin or destination of."""
+    return jsonify(_provider(api_version).item_associations(sourced_id))
+
+
+@bp.get("/CFRubrics/<sourced_id>")
+def rubric(api_version: str, sourced_id: str) -> Response:
+    """One CFRubric with its criteria and levels."""
+    return jsonify(_provider(api_version).rubric(sourced_id))
+
+
+def _definition_view(kind: str) -> Any:
+    """A view serving one kind of CFDefinitions member."""
+
+    def view(api_version: str, sourced_id: str) -> Response:
+        return jsonify(_provider(api_version).definition(kind, sourced_id))
+
+    view.__name__ = kind.lower()
+    view.__doc__ = f"One {kind[:-1]} (a set with those below it, for types/subjects/concepts)."
+    return view
+
+
+for _kind in _DEFINITION_ROUTES:
+    bp.add_url_rule(f"/{_kind}/<sourced_id>", view_func=_definition_view(_kind), methods=["GET"])
+
+
+@bp.get("/discovery/imscasev1p1_openapi3_v1p0.json")
+def discovery(api_version: str) -> Response:
+    """The OpenAPI 3.0 description the 1.1 binding requires at this path (§2.5)."""
+    if api_version != "v1p1":
+        raise ProviderError(404, "unknownobject", "Discovery is served for CASE 1.1 only.")
+    return send_file(OPENAPI_11, mimetype="application/json", max_age=3600)

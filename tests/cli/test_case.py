@@ -1,0 +1,91 @@
+"""`lti-tool case import | list | export` against the test database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from lti_tool.case.schema import schema_problems
+from tests.unit.case.samples import DOC_ID, FRAMEWORK_FILES, minimal
+
+Cli = Callable[..., Result]
+COMPEITO = next(p for p in FRAMEWORK_FILES if "compeito" in str(p))
+
+
+def test_import_list_export_round(cli: Cli, tmp_path: Path) -> None:
+    """A file imports with a report, shows in the list, and exports as valid 1.1 and as 1.0."""
+    result = cli("case", "import", str(COMPEITO))
+    assert result.exit_code == 0, result.output
+    assert "Created: " in result.output
+    assert "CFItems: 36 created" in result.output
+    doc_id = json.loads(COMPEITO.read_text())["CFDocument"]["identifier"]
+
+    listed = cli("case", "list")
+    assert doc_id in listed.output and "36 items" in listed.output
+
+    out = tmp_path / "out.json"
+    exported = cli("case", "export", doc_id.upper(), "--out", str(out))
+    assert exported.exit_code == 0, exported.output
+    package = json.loads(out.read_text(encoding="utf-8"))
+    assert schema_problems(package) == []
+    assert len(package["CFRubrics"]) == 2
+
+    out10 = tmp_path / "out10.json"
+    result = cli("case", "export", doc_id, "--out", str(out10), "--case-version", "1.0")
+    assert result.exit_code == 0
+    assert "caseVersion" not in json.loads(out10.read_text())["CFDocument"]
+
+
+def test_reimport_reports_unchanged_as_json(cli: Cli) -> None:
+    """Importing the same file twice reports unchanged, in JSON when asked."""
+    cli("case", "import", str(COMPEITO))
+    result = cli("case", "import", str(COMPEITO), "--json")
+    report = json.loads(result.stdout)
+    assert report["outcome"] == "unchanged"
+    assert report["counts"]["CFItems"]["unchanged"] == 36
+
+
+def test_refused_file_names_the_problem_and_exits_2(cli: Cli, tmp_path: Path) -> None:
+    """A broken package: exit 2, the JSON path on stderr, no traceback, nothing stored."""
+    data = minimal()
+    del data["CFItems"][0]["fullStatement"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    result = cli("case", "import", str(bad))
+    assert result.exit_code == 2
+    assert "$.CFItems[0].fullStatement" in result.output
+    assert "Traceback" not in result.output
+    assert "No frameworks stored" in cli("case", "list").output
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"\x00\x01 not json")
+    assert cli("case", "import", str(garbage)).exit_code == 2
+    assert cli("case", "import", str(tmp_path / "nope.json")).exit_code == 2
+
+
+def test_conflict_needs_replace(cli: Cli, tmp_path: Path) -> None:
+    """Another source with the same framework id exits 1 until --replace is given."""
+    path = tmp_path / "pog.json"
+    path.write_text(json.dumps(minimal()))
+    assert cli("case", "import", str(path), "--source", "district").exit_code == 0
+    conflict = cli("case", "import", str(path))
+    assert conflict.exit_code == 1
+    assert "replace" in conflict.output
+    assert cli("case", "import", str(path), "--replace").exit_code == 0
+    assert "\tfile\t" in cli("case", "list").output
+
+
+def test_url_import_is_not_available_yet(cli: Cli) -> None:
+    """A provider URL gets a clear message, not a traceback."""
+    result = cli("case", "import", "https://case.example.org/ims/case/v1p1/CFPackages/x")
+    assert result.exit_code == 1
+    assert "not available yet" in result.output
+
+
+def test_export_unknown_framework(cli: Cli, tmp_path: Path) -> None:
+    """Exporting an identifier that is not stored exits 1 with a sentence."""
+    result = cli("case", "export", DOC_ID, "--out", str(tmp_path / "x.json"))
+    assert result.exit_code == 1
+    assert "No framework" in result.output
