@@ -1,6 +1,7 @@
 """JSON-LD 1.1 expansion and conversion to RDF, in safe mode, for the credential vocabularies.
 
-Spec: https://www.w3.org/TR/json-ld11-api/#expansion-algorithm and #deserialize-json-ld-to-rdf-algorithm
+Spec: https://www.w3.org/TR/json-ld11-api/#expansion-algorithm and
+https://www.w3.org/TR/json-ld11-api/#deserialize-json-ld-to-rdf-algorithm
 
 General processors re-process every type-scoped and embedded context each time they meet it;
 a ClrCredential meets the same four contexts and a dozen scoped ones hundreds of times. Here an
@@ -145,7 +146,7 @@ INITIAL = ActiveContext({}, None, None)
 def _process_context(
     active: ActiveContext, local: Any, override_protected: bool, propagate: bool
 ) -> ActiveContext:
-    """Spec: json-ld11-api #context-processing-algorithm (remote contexts from the offline store)."""
+    """Spec: json-ld11-api #context-processing-algorithm (remote contexts: the offline store)."""
     if isinstance(local, dict) and "@propagate" in local:
         propagate = local["@propagate"]
         if not isinstance(propagate, bool):
@@ -524,6 +525,9 @@ class _Dataset:
     def __init__(self) -> None:
         """Start empty."""
         self.quads: dict[Quad, None] = {}
+        # JSON-LD's node map merges equal values but never list objects, so an empty list
+        # met twice on one node yields its rdf:nil quad twice (jsonld.js and PyLD agree).
+        self.repeated: list[Quad] = []
         self._labels: dict[str, str] = {}
         self._counter = count()
 
@@ -556,7 +560,11 @@ class _Dataset:
             predicate = ("I", prop)
             for value in values:
                 obj = self.object(value, graph)
-                if obj is not None:
+                if obj is None:
+                    continue
+                if "@list" in value and not value["@list"]:
+                    self.repeated.append((subject, predicate, obj, graph))
+                else:
                     self.quads[(subject, predicate, obj, graph)] = None
         return subject
 
@@ -617,7 +625,7 @@ def canonical_json(value: Any) -> str:
 
 
 def to_rdf(document: Any) -> list[Quad]:
-    """The RDF dataset of a JSON-LD document (safe mode), as a list of distinct quads."""
+    """The RDF dataset of a JSON-LD document (safe mode), as JSON-LD processors produce it."""
     dataset = _Dataset()
     for node in expand(document):
         if "@value" in node or "@list" in node:
@@ -627,4 +635,4 @@ def to_rdf(document: Any) -> list[Quad]:
                 dataset.node(item, None)
             continue
         dataset.node(node, None)
-    return list(dataset.quads)
+    return [*dataset.quads, *dataset.repeated]

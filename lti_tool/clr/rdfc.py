@@ -10,28 +10,47 @@ against "poison" datasets (spec section 4.4.1, the recursion guard).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from itertools import permutations
 from typing import Any
+
 from lti_tool.clr.errors import JsonLdError
 from lti_tool.clr.jsonld import XSD_STRING, Quad, Term, to_rdf
 
 MAX_WORK = 100_000
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# Canonical N-Quads escaping as rdf-canonize writes it (RDF 1.2 canonical form): control
+# characters as ECHAR where one exists, else UCHAR; in IRIs the characters N-Quads forbids.
+_LITERAL_ESCAPES = {n: f"\\u{n:04X}" for n in [*range(0x20), 0x7F]}
+_LITERAL_ESCAPES.update(
+    {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\"}
+)
+_LITERAL_NEEDS = re.compile(r'[\x00-\x1f\x7f"\\]')
+_IRI_ESCAPES = {n: f"\\u{n:04X}" for n in [*range(0x21), *b'<>"{}|^`\\']}
+_IRI_NEEDS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _iri(value: str) -> str:
+    """An IRI in angle brackets, escaped where N-Quads requires."""
+    if _IRI_NEEDS.search(value):
+        value = value.translate(_IRI_ESCAPES)
+    return f"<{value}>"
 
 
 def _term(term: Term, labels: dict[str, str] | None = None) -> str:
     """One term in canonical N-Quads form."""
     kind = term[0]
     if kind == "I":
-        return f"<{term[1]}>"
+        return _iri(term[1])
     if kind == "B":
         return f"_:{labels[term[1]] if labels is not None else term[1]}"
-    lexical = term[1].translate(_ESCAPES)
+    lexical = term[1]
+    if _LITERAL_NEEDS.search(lexical):
+        lexical = lexical.translate(_LITERAL_ESCAPES)
     if term[2] == XSD_STRING:
         return f'"{lexical}"'
-    return f'"{lexical}"^^<{term[2]}>'
+    return f'"{lexical}"^^{_iri(term[2])}'
 
 
 def serialize_quad(quad: Quad, labels: dict[str, str] | None = None) -> str:
@@ -215,7 +234,7 @@ class _Marker(dict[str, str]):
 def canonicalize_quads(quads: list[Quad]) -> str:
     """The canonical N-Quads document (sorted lines) of an RDF dataset."""
     labels = _Canonicalizer(quads).run()
-    return "".join(sorted({serialize_quad(quad, labels) for quad in quads}))
+    return "".join(sorted([serialize_quad(quad, labels) for quad in quads]))
 
 
 def canonize(document: Any) -> str:
