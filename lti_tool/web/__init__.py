@@ -13,3 +13,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lti.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(registration.bp)
+    from lti_tool.web import deep_linking
+
+    app.register_blueprint(deep_linking.bp)
