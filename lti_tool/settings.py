@@ -61,6 +61,12 @@ SETTINGS: dict[str, Setting] = {
     "USER_AGENT": Setting(
         "lti-tool/0.1 (+competency-based learning)", str, "Sent on service calls."
     ),
+    "SERVICE_CONCURRENCY": Setting(
+        8, int, "Most AGS/NRPS requests in flight at once for one course (grade sync)."
+    ),
+    "SERVICE_MAX_RETRIES": Setting(
+        5, int, "Retries of a throttled (429) service call, waiting for Retry-After or backoff."
+    ),
     "TRUST_PROXY_HEADERS": Setting(
         False, bool, "Trust X-Forwarded-Proto/Host from one reverse proxy in front of the tool."
     ),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -176,7 +175,13 @@ def build_id_token(store: SimStore, tool: SimTool, message: dict[str, Any], nonc
         LTI + "custom": {},
     }
     if message["message_type"] == "LtiResourceLinkRequest":
-        claims[LTI + "resource_link"] = {"id": message["resource_link_id"], "title": tool.name}
+        link = store.resource_links.get(message["resource_link_id"], {})
+        claims[LTI + "resource_link"] = {
+            "id": message["resource_link_id"],
+            "title": link.get("title") or tool.name,
+        }
+        if link.get("custom"):
+            claims[LTI + "custom"] = dict(link["custom"])
     if course is not None:
         claims[LTI + "context"] = {
             "id": course.id,
@@ -186,14 +191,11 @@ def build_id_token(store: SimStore, tool: SimTool, message: dict[str, Any], nonc
         }
         claims.update(service_claims(store, tool, course, message))
     if message["message_type"] == "LtiDeepLinkingRequest":
-        claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = {
-            "deep_link_return_url": store.url(f"/deep_link_return/{course.id if course else ''}"),
-            "accept_types": ["ltiResourceLink"],
-            "accept_presentation_document_targets": ["iframe", "window"],
-            "accept_multiple": store.product != "canvas",
-            "auto_create": True,
-            "data": "dl-" + uuid.uuid4().hex[:12],
-        }
+        from lti_tool.platform_sim.deep_linking import settings_claim
+
+        claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = (
+            settings_claim(store, tool, course, message)
+        )
     for name, value in message["claims"].items():
         if value is REMOVE:
             claims.pop(name, None)
@@ -215,7 +217,8 @@ def service_claims(
     store: SimStore, tool: SimTool, course: SimCourse, message: dict[str, Any]
 ) -> dict[str, Any]:
     """The AGS and NRPS claims for a launch in a course, with the platform's URL quirks."""
-    suffix = f"?type_id={tool.deployment_ids[0]}" if store.product == "moodle" else ""
+    from lti_tool.platform_sim.services import lineitem_url, lineitems_url, memberships_url
+
     ags: dict[str, Any] = {
         "scope": [
             "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
@@ -223,12 +226,16 @@ def service_claims(
             "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
             "https://purl.imsglobal.org/spec/lti-ags/scope/score",
         ],
-        "lineitems": store.url(f"/api/lti/courses/{course.id}/line_items{suffix}"),
+        "lineitems": lineitems_url(store, course.id, tool.client_id),
     }
+    link = store.resource_links.get(message.get("resource_link_id") or "", {})
+    item = store.lineitems.get(link.get("lineitem_id") or "")
+    if message["message_type"] == "LtiResourceLinkRequest" and item is not None:
+        ags["lineitem"] = lineitem_url(store, item)
     return {
         "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags,
         "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
-            "context_memberships_url": store.url(f"/api/lti/courses/{course.id}/names_and_roles"),
+            "context_memberships_url": memberships_url(store, course.id, tool.client_id),
             "service_versions": ["2.0"],
         },
     }

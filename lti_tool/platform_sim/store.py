@@ -109,6 +109,19 @@ class SimCourse:
     label: str
     members: dict[str, list[str]] = field(default_factory=dict)
     deployment_id: str = ""
+    # Members whose enrolment is concluded: NRPS lists them with status Inactive.
+    inactive: list[str] = field(default_factory=list)
+
+
+TRANSIENT_FIELDS = (
+    "access_tokens",
+    "used_jtis",
+    "deep_link_requests",
+    "request_log",
+    "token_requests",
+    "latency_ms",
+    "throttle_next",
+)
 
 
 @dataclass
@@ -122,9 +135,29 @@ class SimStore:
     tools: dict[str, SimTool] = field(default_factory=dict)
     users: dict[str, SimUser] = field(default_factory=dict)
     courses: dict[str, SimCourse] = field(default_factory=dict)
-    # Services data (line items, results, scores); shaped by the services module.
+    # Services data, shaped by the services module: line items by id, and each line item's
+    # score history (scores posted by tools and grades set in the gradebook), oldest first.
     lineitems: dict[str, dict[str, Any]] = field(default_factory=dict)
     scores: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Resource links placed in courses (by deep linking), by resource link id.
+    resource_links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    next_id: int = 1
+    # Knobs for tests, the demo and benchmarks: seconds of latency added to every request;
+    # the next `throttle_next` service requests answer 429 with Retry-After `retry_after`;
+    # services ("ags", "nrps") switched off answer 401, as Moodle does; page size override.
+    latency_ms: int = 0
+    throttle_next: int = 0
+    retry_after: int = 1
+    disabled_services: list[str] = field(default_factory=list)
+    page_size: int | None = None
+    token_lifetime: int = 3600
+    # Issued access tokens, used client-assertion ids, pending deep-linking requests (by
+    # their `data`), and the last service requests seen (for tests); never saved.
+    access_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    used_jtis: dict[str, float] = field(default_factory=dict)
+    deep_link_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    request_log: list[dict[str, Any]] = field(default_factory=list)
+    token_requests: int = 0
     # Pending OIDC messages keyed by lti_message_hint: what the next id_token will say.
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     # One-time tokens the LMS admin's "register a tool by URL" hands to the tool.
@@ -155,6 +188,13 @@ class SimStore:
         """The platform's public keys."""
         return {"keys": [k.public_jwk() for k in self.keys]}
 
+    def new_id(self) -> str:
+        """A new numeric id for a line item or resource link."""
+        with self.lock:
+            value = self.next_id
+            self.next_id += 1
+            return str(value)
+
     def rotate_key(self) -> PlatformKey:
         """Start signing with a new key; the old one stays published (as D2L does hourly)."""
         with self.lock:
@@ -172,6 +212,8 @@ class SimStore:
             data.pop("messages", None)
             data.pop("path", None)
             data.pop("jwks_requests", None)
+            for transient in TRANSIENT_FIELDS:
+                data.pop(transient, None)
             tmp = f"{self.path}.tmp"
             with open(tmp, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, indent=1, sort_keys=True)

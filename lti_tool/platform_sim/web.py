@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
@@ -53,7 +54,24 @@ def course(course_id: str) -> str:
     if user_id and user_id not in course.members:
         abort(404)
     tool = next(iter(sim.tools.values()), None)
-    return render_template("sim_course.html", sim=sim, course=course, user_id=user_id, tool=tool)
+    # What the frame opens: the course's tool link, one of its assignments, or (for a
+    # teacher) the tool's deep-linking picker that adds a competency-aligned assignment.
+    frame: dict[str, str] = {"course": course.id, "user": user_id}
+    if request.args.get("dl"):
+        frame["message"] = "deep_link"
+    elif request.args.get("resource") in sim.resource_links:
+        frame["resource"] = request.args["resource"]
+    links = [rl for rl in sim.resource_links.values() if rl["course_id"] == course.id]
+    return render_template(
+        "sim_course.html",
+        sim=sim,
+        course=course,
+        user_id=user_id,
+        tool=tool,
+        frame=frame,
+        links=links,
+        teaches=any(r.endswith("#Instructor") for r in course.members.get(user_id, [])),
+    )
 
 
 @bp.get("/launch")
@@ -124,4 +142,19 @@ def create_sim_app(sim: SimStore) -> Flask:
     from lti_tool.platform_sim.registration import bp as registration_bp
 
     app.register_blueprint(registration_bp)
+    from lti_tool.platform_sim.deep_linking import bp as deep_linking_bp
+    from lti_tool.platform_sim.gradebook import bp as gradebook_bp
+    from lti_tool.platform_sim.services import bp as services_bp
+
+    app.register_blueprint(services_bp)
+    app.register_blueprint(deep_linking_bp)
+    app.register_blueprint(gradebook_bp)
+
+    @app.before_request
+    def _latency() -> None:
+        # The latency knob: every request waits, as a distant LMS would make it.
+        delay = app.extensions["sim_store"].latency_ms
+        if delay:
+            time.sleep(delay / 1000)
+
     return app

@@ -19,3 +19,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.web import case_api
 
     app.register_blueprint(case_api.bp)
+
+    from lti_tool.web import deep_linking
+
+    app.register_blueprint(deep_linking.bp)

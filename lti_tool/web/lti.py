@@ -135,6 +135,8 @@ def jwks() -> Any:
 
 def _landing_url(launch_id: str, message_type: str) -> str:
     """Where a launch lands: the person's home in the tool, which routes by role and message."""
+    if message_type == "LtiDeepLinkingRequest":
+        return "/lti/deep_link?" + urlencode({"ltik": launch_id})
     return "/home?" + urlencode({"ltik": launch_id})
 
 

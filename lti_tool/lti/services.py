@@ -1,0 +1,281 @@
+"""The LTI Advantage service client the rest of the tool calls: AGS and NRPS for one course.
+
+Usage (a use case, a background job or a CLI command)::
+
+    client = ServiceClient.for_context(app, registration, context)
+    items = client.line_items()                       # every page, Canvas or Moodle paging
+    item = client.create_line_item("Fractions: check-in", 10, tag="MATH.5.NF.1",
+                                   resource_id="competency:42")
+    grades = client.results(item)                     # Result.score is None when ungraded
+    batch = client.results_for(items)                 # many line items, bounded concurrency
+    client.post_score(item, user_id, 3, 4)            # monotonic timestamp, score media type
+    roster = client.members()                         # NRPS, every page
+
+`registration` and `context` are the rows `lti_tool.db.models.Registration` and `Context`
+(the latter holds the AGS and NRPS endpoints and scopes its last launch carried). Their
+values are copied at construction, so the client can be used from worker threads.
+
+Errors are `ServiceError` subclasses whose message an admin or teacher can act on:
+`ServiceNotOffered` (the course's launches carried no such service), `ServiceUnauthorized`
+(HTTP 401 twice: the service is switched off for the tool, as Moodle answers),
+`ServiceThrottled` (still 429 after bounded backoff), `TokenRequestError` (the token
+endpoint refused the tool). Tokens are cached in the app cache (Redis or the database) per
+issuer + client_id + scopes until shortly before they expire, shared by every worker.
+
+Spec: https://www.imsglobal.org/spec/lti-ags/v2p0, https://www.imsglobal.org/spec/lti-nrps/v2p0,
+https://www.imsglobal.org/spec/security/v1p0/#securing_web_services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from lti_tool.db.cache import Cache
+from lti_tool.lti.ags import AgsClient, LineItem, Result
+from lti_tool.lti.authorized import AuthorizedCalls
+from lti_tool.lti.claims import Scope
+from lti_tool.lti.concurrency import bounded_map
+from lti_tool.lti.keys import SigningKey, signing_key
+from lti_tool.lti.nrps import Member, NrpsClient
+from lti_tool.lti.service_http import (
+    RetryPolicy,
+    ServiceError,
+    ServiceHttp,
+    ServiceNotOffered,
+    ServiceThrottled,
+    ServiceUnauthorized,
+    new_session,
+)
+from lti_tool.lti.tokens import AccessTokens, TokenEndpoint, TokenRequestError
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from lti_tool.db.models import Context, Registration
+
+__all__ = [
+    "CourseServices",
+    "LineItem",
+    "Member",
+    "Result",
+    "ResultsBatch",
+    "ServiceClient",
+    "ServiceError",
+    "ServiceNotOffered",
+    "ServiceThrottled",
+    "ServiceUnauthorized",
+    "TokenRequestError",
+]
+
+AGS_SCOPES = (
+    Scope.LINEITEM.value,
+    Scope.LINEITEM_READONLY.value,
+    Scope.RESULT_READONLY.value,
+    Scope.SCORE.value,
+)
+DEFAULT_CONCURRENCY = 8
+_EXTENSION = "lti_services"
+
+
+@dataclass(frozen=True)
+class CourseServices:
+    """Where one course's services live and how the tool authenticates to them."""
+
+    token: TokenEndpoint
+    lineitems_url: str | None
+    ags_scopes: tuple[str, ...]
+    memberships_url: str | None
+    product: str = "generic"
+
+    @classmethod
+    def of(cls, registration: Registration, context: Context) -> CourseServices:
+        """Copy the endpoints out of the registration and course rows."""
+        scopes = tuple(s for s in (context.ags_scopes or []) if s in AGS_SCOPES)
+        return cls(
+            token=TokenEndpoint(
+                issuer=registration.issuer,
+                client_id=registration.client_id,
+                token_url=registration.auth_token_url,
+                audience=registration.auth_audience,
+            ),
+            lineitems_url=context.lineitems_url,
+            ags_scopes=scopes or AGS_SCOPES,
+            memberships_url=context.memberships_url,
+            product=registration.product,
+        )
+
+
+@dataclass
+class ResultsBatch:
+    """Results of many line items: what was fetched, and what failed (kept apart)."""
+
+    fetched: dict[str, list[Result]] = field(default_factory=dict)
+    failed: dict[str, ServiceError] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """True when every line item's results were fetched."""
+        return not self.failed
+
+
+class ServiceClient:
+    """AGS and NRPS for one course; see the module docstring for the calls."""
+
+    def __init__(
+        self,
+        services: CourseServices,
+        tokens: AccessTokens,
+        http: ServiceHttp,
+        cache: Cache,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        page_size: int = 100,
+    ) -> None:
+        """Use shared `tokens` and `http`; `concurrency` bounds `results_for`."""
+        self.services = services
+        self.tokens = tokens
+        self.http = http
+        self.cache = cache
+        self.concurrency = concurrency
+        self.page_size = page_size
+        self._calls = AuthorizedCalls(http, tokens, services.token)
+
+    @classmethod
+    def for_context(
+        cls, app: Flask, registration: Registration, context: Context, **options: Any
+    ) -> ServiceClient:
+        """The client for a course, sharing the app's token cache and connection pool."""
+        tokens, http = _shared(app)
+        options.setdefault("concurrency", app.config.get("SERVICE_CONCURRENCY", 8))
+        return cls(
+            CourseServices.of(registration, context),
+            tokens,
+            http,
+            app.extensions["cache"],
+            **options,
+        )
+
+    # --- AGS ---------------------------------------------------------------------------
+
+    @property
+    def ags(self) -> AgsClient:
+        """The AGS client, or ServiceNotOffered when the course's launches had no AGS claim."""
+        if not self.services.lineitems_url:
+            raise ServiceNotOffered(
+                "This course's launches did not offer the grade service (AGS), so the tool "
+                "cannot see or create gradebook columns. An admin can enable it for the tool "
+                "in the LMS; then open the tool again from the course."
+            )
+        return AgsClient(
+            self._calls,
+            self.cache,
+            self.services.lineitems_url,
+            self.services.ags_scopes,
+            self.page_size,
+        )
+
+    def line_items(self, **filters: str | None) -> list[LineItem]:
+        """Every line item the tool may see in the course (resource_link_id, resource_id, tag)."""
+        return self.ags.line_items(**filters)
+
+    def create_line_item(self, label: str, score_maximum: float, **fields: str | None) -> LineItem:
+        """Create a gradebook column (resource_id, tag, resource_link_id, dates optional)."""
+        return self.ags.create_line_item(label, score_maximum, **fields)
+
+    def update_line_item(self, item: LineItem, **changes: Any) -> LineItem:
+        """Change a column's label, score_maximum, tag or resource_id."""
+        return self.ags.update_line_item(item, **changes)
+
+    def delete_line_item(self, item: LineItem | str) -> None:
+        """Delete a column the tool created."""
+        self.ags.delete_line_item(item)
+
+    def results(self, item: LineItem | str, *, user_id: str | None = None) -> list[Result]:
+        """Every result of one line item (all pages)."""
+        return self.ags.results(item, user_id=user_id)
+
+    def results_for(
+        self, items: list[LineItem] | list[str], *, concurrency: int | None = None
+    ) -> ResultsBatch:
+        """Results of many line items, `concurrency` at a time; failures kept apart."""
+        ags = self.ags
+        outcomes = bounded_map(
+            lambda item: ags.results(item),
+            items,
+            concurrency or self.concurrency,
+            catch=(ServiceError,),
+        )
+        batch = ResultsBatch()
+        for outcome in outcomes:
+            key = outcome.item.id if isinstance(outcome.item, LineItem) else outcome.item
+            if outcome.error is not None:
+                batch.failed[key] = outcome.error  # type: ignore[assignment]
+            else:
+                batch.fetched[key] = outcome.value or []
+        return batch
+
+    def post_score(
+        self,
+        item: LineItem | str,
+        user_id: str,
+        score_given: float | None,
+        score_maximum: float | None,
+        *,
+        activity_progress: str = "Completed",
+        grading_progress: str = "FullyGraded",
+        comment: str | None = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Post a learner's score (None clears it) with a monotonic timestamp."""
+        self.ags.post_score(
+            item,
+            user_id,
+            score_given,
+            score_maximum,
+            activity_progress=activity_progress,
+            grading_progress=grading_progress,
+            comment=comment,
+            timestamp=timestamp,
+        )
+
+    # --- NRPS --------------------------------------------------------------------------
+
+    def members(self, *, role: str | None = None) -> list[Member]:
+        """The whole roster (all pages), optionally only one role."""
+        if not self.services.memberships_url:
+            raise ServiceNotOffered(
+                "This course's launches did not offer the roster service (NRPS). An admin can "
+                "enable it for the tool in the LMS; then open the tool again from the course."
+            )
+        return NrpsClient(self._calls, self.services.memberships_url, self.page_size).members(
+            role=role
+        )
+
+
+def _shared(app: Flask) -> tuple[AccessTokens, ServiceHttp]:
+    """The app's token cache and HTTP layer, made once per app (per worker process)."""
+    shared = app.extensions.get(_EXTENSION)
+    if shared is None:
+        cfg = app.config
+        concurrency = int(cfg.get("SERVICE_CONCURRENCY", DEFAULT_CONCURRENCY))
+        http = ServiceHttp(
+            new_session(cfg["USER_AGENT"], pool_size=max(10, concurrency * 2)),
+            timeout=float(cfg["HTTP_TIMEOUT_SECONDS"]),
+            policy=RetryPolicy(max_retries=int(cfg.get("SERVICE_MAX_RETRIES", 5))),
+        )
+        tokens = AccessTokens(app.extensions["cache"], http, lambda: _app_signing_key(app))
+        shared = app.extensions.setdefault(_EXTENSION, (tokens, http))
+    return shared  # type: ignore[no-any-return]
+
+
+def _app_signing_key(app: Flask) -> SigningKey:
+    """The tool's newest key, read in a session of its own (works outside requests)."""
+    session = app.extensions["db_sessions"]()
+    try:
+        key = signing_key(session, app.extensions["secretbox"])
+        session.commit()
+        return key
+    finally:
+        session.close()
