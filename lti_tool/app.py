@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lti_tool.db.cache import Cache, DatabaseCache, RedisCache
 from lti_tool.db.session import make_engine, make_session_factory
+from lti_tool.lti.directory import PlatformDirectory
 from lti_tool.lti.platform_keys import PlatformKeySets
 from lti_tool.secretbox import SecretBox
 from lti_tool.settings import load_settings
@@ -61,6 +62,8 @@ def create_app(
         refetch_interval=app.config["JWKS_REFETCH_INTERVAL_SECONDS"],
         timeout=app.config["HTTP_TIMEOUT_SECONDS"],
     )
+
+    app.extensions["platforms"] = PlatformDirectory(ttl=app.config["REGISTRATION_CACHE_SECONDS"])
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

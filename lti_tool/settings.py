@@ -51,6 +51,9 @@ SETTINGS: dict[str, Setting] = {
     "LAUNCH_DATA_TTL_SECONDS": Setting(
         8 * 3600, int, "How long a launch stays usable for the pages and services it opens."
     ),
+    "REGISTRATION_CACHE_SECONDS": Setting(
+        10, int, "How long a worker keeps an active registration in memory (0: read every time)."
+    ),
     "JWKS_REFETCH_INTERVAL_SECONDS": Setting(
         60, int, "Least time between two refetches of a platform's keys on an unknown kid."
     ),

@@ -7,12 +7,11 @@ the launch served by another see the same data (a per-process cache breaks under
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, bindparam, delete, select
 
-from lti_tool.db.base import utcnow
+from lti_tool.db.base import UTCDateTime, utcnow
 from lti_tool.db.models.lti import CacheEntry
 
 
@@ -71,59 +70,67 @@ class RedisCache:
 
 
 class DatabaseCache:
-    """The cache in the tool's database, each call in its own short transaction.
+    """The cache in the tool's database: every operation is one statement in its own transaction.
 
-    It uses its own connections rather than the request's session: a nonce must be
-    consumed even when the request that consumed it later rolls back.
+    It uses its own connections rather than the request's session: a state must be used up
+    even when the request that used it later rolls back. Each write is a single atomic
+    statement (an upsert, or DELETE ... RETURNING), so two workers never both win, and SQLite
+    holds its write lock only for that one statement.
     """
 
     def __init__(self, engine: Engine) -> None:
-        """Use the given engine."""
+        """Use the given engine (SQLite or PostgreSQL: both speak ON CONFLICT and RETURNING)."""
         self._engine = engine
+        table = CacheEntry.__table__
+        upsert = _dialect_insert(engine)(table).values(
+            key=bindparam("k"), value=bindparam("v"), expires_at=bindparam("exp")
+        )
+        excluded = upsert.excluded
+        self._set = upsert.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"value": excluded.value, "expires_at": excluded.expires_at},
+        )
+        # Replaces an entry only when it has expired; RETURNING yields a row only when the
+        # value was stored, which makes "add if absent" one atomic statement.
+        self._add = upsert.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"value": excluded.value, "expires_at": excluded.expires_at},
+            where=table.c.expires_at <= bindparam("now", type_=UTCDateTime()),
+        ).returning(table.c.key)
+        self._get = select(table.c.value).where(
+            table.c.key == bindparam("k"),
+            table.c.expires_at > bindparam("now", type_=UTCDateTime()),
+        )
+        self._pop = (
+            delete(table)
+            .where(table.c.key == bindparam("k"))
+            .returning(table.c.value, table.c.expires_at)
+        )
+        self._delete = delete(table).where(table.c.key == bindparam("k"))
 
     def get(self, key: str) -> bytes | None:
         """Return the value, or None when absent or expired."""
         with self._engine.connect() as conn:
-            row = conn.execute(
-                select(CacheEntry.value, CacheEntry.expires_at).where(CacheEntry.key == key)
-            ).first()
-        if row is None or _expired(row.expires_at):
-            return None
-        return bytes(row.value)
+            value = conn.execute(self._get, {"k": key, "now": utcnow()}).scalar()
+        return None if value is None else bytes(value)
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
-        """Store a value for ttl seconds."""
+        """Store a value for ttl seconds, replacing any earlier one."""
         expires = utcnow() + timedelta(seconds=ttl)
         with self._engine.begin() as conn:
-            conn.execute(delete(CacheEntry).where(CacheEntry.key == key))
-            conn.execute(insert(CacheEntry).values(key=key, value=value, expires_at=expires))
+            conn.execute(self._set, {"k": key, "v": value, "exp": expires})
 
     def add(self, key: str, value: bytes, ttl: int) -> bool:
         """Store only if absent (or expired); the primary key makes this atomic."""
         now = utcnow()
+        params = {"k": key, "v": value, "exp": now + timedelta(seconds=ttl), "now": now}
         with self._engine.begin() as conn:
-            conn.execute(
-                delete(CacheEntry).where(CacheEntry.key == key, CacheEntry.expires_at < now)
-            )
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    insert(CacheEntry).values(
-                        key=key, value=value, expires_at=now + timedelta(seconds=ttl)
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+            return conn.execute(self._add, params).first() is not None
 
     def pop(self, key: str) -> bytes | None:
         """Delete and return in one statement, so two workers cannot both take it."""
         with self._engine.begin() as conn:
-            row = conn.execute(
-                delete(CacheEntry)
-                .where(CacheEntry.key == key)
-                .returning(CacheEntry.value, CacheEntry.expires_at)
-            ).first()
+            row = conn.execute(self._pop, {"k": key}).first()
         if row is None or _expired(row.expires_at):
             return None
         return bytes(row.value)
@@ -131,13 +138,26 @@ class DatabaseCache:
     def delete(self, key: str) -> None:
         """Forget a key."""
         with self._engine.begin() as conn:
-            conn.execute(delete(CacheEntry).where(CacheEntry.key == key))
+            conn.execute(self._delete, {"k": key})
 
     def purge_expired(self) -> int:
         """Delete every expired entry; returns how many."""
         with self._engine.begin() as conn:
             result = conn.execute(delete(CacheEntry).where(CacheEntry.expires_at < utcnow()))
         return result.rowcount or 0
+
+
+def _dialect_insert(engine: Engine) -> Any:
+    """The INSERT construct with ON CONFLICT of the engine's dialect."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    if engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    raise ValueError(f"the tool supports SQLite and PostgreSQL, not {engine.dialect.name}")
 
 
 def _expired(expires_at: object) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import secrets
 import time
@@ -28,14 +27,13 @@ from pylti1p3.message_validators import get_validators
 from sqlalchemy.orm import Session
 
 from lti_tool.db.cache import Cache
-from lti_tool.db.models import Deployment, Registration
 from lti_tool.lti import claims as c
+from lti_tool.lti.directory import PlatformDirectory, PlatformInfo
 from lti_tool.lti.platform_keys import KeySetError, PlatformKeySets
-from lti_tool.lti.platforms import find_deployment, find_registration, registrations_for_issuer
+from lti_tool.lti.platforms import registrations_for_issuer
 
 MAX_ID_TOKEN_BYTES = 64 * 1024
 STATE_PREFIX = "lti:state:"
-NONCE_PREFIX = "lti:nonce:"
 
 
 class LaunchError(Exception):
@@ -101,9 +99,17 @@ class ValidatedLaunch:
 
 
 def begin_login(
-    session: Session, cache: Cache, settings: LaunchSettings, params: dict[str, str]
+    session: Session,
+    cache: Cache,
+    settings: LaunchSettings,
+    params: dict[str, str],
+    *,
+    directory: PlatformDirectory | None = None,
 ) -> LoginResult:
     """Answer a third-party initiated login: pick the registration, mint state and nonce.
+
+    The state record written here also holds the nonce: the launch takes (deletes) the record
+    in one atomic step, which is what makes both the state and the nonce single use.
 
     Spec: https://www.imsglobal.org/spec/security/v1p0/#step-1-third-party-initiated-login
     """
@@ -122,7 +128,8 @@ def begin_login(
             f"(target_link_uri {target!r}).",
             hint="Check the tool's launch URL in the LMS registration.",
         )
-    reg = _registration_for_login(session, issuer, params.get("client_id"))
+    directory = directory or PlatformDirectory(ttl=0)
+    reg = _registration_for_login(session, directory, issuer, params.get("client_id"))
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     storage_target = params.get("lti_storage_target") or None
@@ -164,10 +171,13 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _registration_for_login(session: Session, issuer: str, client_id: str | None) -> Registration:
+def _registration_for_login(
+    session: Session, directory: PlatformDirectory, issuer: str, client_id: str | None
+) -> PlatformInfo:
     """The registration a login is for: by issuer + client_id, or the issuer's only one."""
+    reg: PlatformInfo | None
     if client_id:
-        reg = find_registration(session, issuer, client_id)
+        reg = directory.by_client(session, issuer, client_id)
     else:
         regs = registrations_for_issuer(session, issuer)
         if len(regs) > 1:
@@ -175,7 +185,7 @@ def _registration_for_login(session: Session, issuer: str, client_id: str | None
                 f"The platform {issuer} has several registrations with this tool and the login "
                 "request did not say which one (client_id)."
             )
-        reg = regs[0] if regs else None
+        reg = directory.by_id(session, regs[0].id) if regs else None
     if reg is None:
         raise LaunchError(
             f"This tool is not registered with the platform {issuer}"
@@ -210,6 +220,8 @@ def validate_launch(
     settings: LaunchSettings,
     form: dict[str, str],
     browser_state: str | None,
+    *,
+    directory: PlatformDirectory | None = None,
 ) -> ValidatedLaunch:
     """Validate a launch POST, step by step; `browser_state` is what the browser kept at login."""
     if form.get("error"):
@@ -227,21 +239,22 @@ def validate_launch(
     record = _take_state(cache, state, browser_state)
     header, body = _decode_unverified(id_token)
     _check_header(header)
-    reg = session.get(Registration, record["registration_id"])
-    if reg is None or reg.status != "active":
+    directory = directory or PlatformDirectory(ttl=0)
+    reg = directory.by_id(session, record["registration_id"])
+    if reg is None or not reg.active:
         raise LaunchError("The platform registration this launch began with is no longer active.")
     client_id = _check_issuer_and_audience(reg, body)
     claims = _verify_signature(keys, reg, id_token, header, client_id, settings)
     _check_times(claims, settings)
     return_url = _return_url(claims)
     try:
-        _check_nonce(cache, claims, record, reg, settings)
-        deployment = _check_deployment(session, reg, claims)
+        _check_nonce(claims, record)
+        deployment_pk = _check_deployment(session, directory, reg, claims)
         _check_message(claims)
     except LaunchError as exc:
         exc.return_url = return_url
         raise
-    return ValidatedLaunch(registration_id=reg.id, deployment_pk=deployment.id, claims=claims)
+    return ValidatedLaunch(registration_id=reg.id, deployment_pk=deployment_pk, claims=claims)
 
 
 def _take_state(cache: Cache, state: str, browser_state: str | None) -> dict[str, Any]:
@@ -307,7 +320,7 @@ def _check_header(header: dict[str, Any]) -> None:
         )
 
 
-def _check_issuer_and_audience(reg: Registration, body: dict[str, Any]) -> str:
+def _check_issuer_and_audience(reg: PlatformInfo, body: dict[str, Any]) -> str:
     """iss is the registration's; aud contains its client_id; azp equals it when present.
 
     Spec: https://www.imsglobal.org/spec/security/v1p0/#authentication-response-validation
@@ -344,7 +357,7 @@ def _check_issuer_and_audience(reg: Registration, body: dict[str, Any]) -> str:
 
 def _verify_signature(
     keys: PlatformKeySets,
-    reg: Registration,
+    reg: PlatformInfo,
     id_token: str,
     header: dict[str, Any],
     client_id: str,
@@ -405,32 +418,29 @@ def _check_times(claims: dict[str, Any], settings: LaunchSettings) -> None:
         )
 
 
-def _check_nonce(
-    cache: Cache,
-    claims: dict[str, Any],
-    record: dict[str, Any],
-    reg: Registration,
-    settings: LaunchSettings,
-) -> None:
-    """The nonce is the one minted at login, and is seen only once."""
+def _check_nonce(claims: dict[str, Any], record: dict[str, Any]) -> None:
+    """The nonce is the one minted at login for this state.
+
+    It is single use because its only copy, the state record, was deleted atomically when the
+    launch took the state (Redis GETDEL, or DELETE ... RETURNING): a replayed token finds no
+    state, and a replay under a fresh state finds a different nonce.
+    """
     nonce = claims.get("nonce")
     if not isinstance(nonce, str) or not nonce:
         raise LaunchError("The launch has no nonce.", status=403)
     if not secrets.compare_digest(nonce.encode(), str(record["nonce"]).encode()):
         raise LaunchError("The launch's nonce is not the one this login issued.", status=403)
-    key = NONCE_PREFIX + hashlib.sha256(f"{reg.id}|{nonce}".encode()).hexdigest()
-    ttl = settings.max_token_age + 2 * settings.leeway + 3600
-    if not cache.add(key, b"1", ttl):
-        raise LaunchError("This launch was already used (its nonce was seen before).", status=403)
 
 
-def _check_deployment(session: Session, reg: Registration, claims: dict[str, Any]) -> Deployment:
-    """The deployment must be one an administrator has allowed."""
+def _check_deployment(
+    session: Session, directory: PlatformDirectory, reg: PlatformInfo, claims: dict[str, Any]
+) -> int:
+    """The deployment must be one an administrator has allowed; returns its primary key."""
     deployment_id = claims.get(c.DEPLOYMENT_ID)
     if not isinstance(deployment_id, str) or not deployment_id:
         raise LaunchError("The launch did not say which deployment it is for (deployment_id).")
-    deployment = find_deployment(session, reg, deployment_id)
-    if deployment is None or not deployment.active:
+    reg, deployment_pk = directory.deployment_pk(session, reg, deployment_id)
+    if deployment_pk is None:
         raise LaunchError(
             f"This tool is not set up for deployment {deployment_id!r} of "
             f"{reg.name or reg.issuer}.",
@@ -439,7 +449,7 @@ def _check_deployment(session: Session, reg: Registration, claims: dict[str, Any
             f"--issuer {reg.issuer} --client-id {reg.client_id} --deployment-id {deployment_id} "
             "(with the platform's URLs), or on the tool's Platforms page.",
         )
-    return deployment
+    return deployment_pk
 
 
 # pylti1p3's messages, in words a teacher can act on.

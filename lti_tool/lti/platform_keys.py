@@ -12,16 +12,31 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 import requests
 
 from lti_tool.db.cache import Cache
-from lti_tool.db.models import Registration
 
 KEYSET_TTL_SECONDS = 3600
 MAX_KEYSET_BYTES = 1024 * 1024
+
+
+class KeySource(Protocol):
+    """Where a registration's keys come from: a row, or a snapshot of one."""
+
+    @property
+    def id(self) -> int:
+        """The registration's primary key."""
+
+    @property
+    def key_set_url(self) -> str | None:
+        """The platform's JWKS URL."""
+
+    @property
+    def key_set(self) -> dict[str, Any] | None:
+        """A key set pasted by an admin."""
 
 
 class KeySetError(Exception):
@@ -46,7 +61,7 @@ class PlatformKeySets:
         self._parsed: dict[tuple[int, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def key_for(self, reg: Registration, kid: str) -> Any:
+    def key_for(self, reg: KeySource, kid: str) -> Any:
         """The public key for kid, refetching the key set once when the kid is new."""
         source = self._source(reg)
         keys = self._parsed.get((reg.id, source))
@@ -65,7 +80,7 @@ class PlatformKeySets:
             "does not list."
         )
 
-    def forget(self, reg: Registration) -> None:
+    def forget(self, reg: KeySource) -> None:
         """Drop what is known of a registration's keys (after an admin edits it)."""
         with self._lock:
             for key in [k for k in self._parsed if k[0] == reg.id]:
@@ -73,16 +88,16 @@ class PlatformKeySets:
         self._cache.delete(self._cache_key(reg))
 
     @staticmethod
-    def _source(reg: Registration) -> str:
+    def _source(reg: KeySource) -> str:
         """What the keys come from: the URL, or the pasted key set."""
         return reg.key_set_url or "pasted"
 
     @staticmethod
-    def _cache_key(reg: Registration) -> str:
+    def _cache_key(reg: KeySource) -> str:
         """The shared cache key of a key set: by its URL, which names it wherever it is used."""
         return "lti:jwks:" + _digest(reg.key_set_url or f"pasted:{reg.id}")
 
-    def _load(self, reg: Registration, source: str, refresh: bool) -> dict[str, Any]:
+    def _load(self, reg: KeySource, source: str, refresh: bool) -> dict[str, Any]:
         """Read the key set (pasted, shared cache, or HTTP) and parse its RS256 keys."""
         if reg.key_set is not None and not reg.key_set_url:
             keyset = reg.key_set
@@ -100,7 +115,7 @@ class PlatformKeySets:
             self._parsed[(reg.id, source)] = keys
         return keys
 
-    def _fetch(self, reg: Registration) -> dict[str, Any]:
+    def _fetch(self, reg: KeySource) -> dict[str, Any]:
         """GET the platform's JWKS."""
         url = reg.key_set_url or ""
         try:

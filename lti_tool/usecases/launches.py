@@ -7,19 +7,19 @@ one). Every later request is authorised from the launch record, never from a coo
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.db.base import utcnow
 from lti_tool.db.cache import Cache
-from lti_tool.db.models import Context, Enrolment, LaunchRecord, Registration, User
+from lti_tool.db.models import Context, LaunchRecord, Registration, User
+from lti_tool.db.people import insert_launch, upsert_context, upsert_enrolment, upsert_user
 from lti_tool.lti import claims as c
+from lti_tool.lti.directory import PlatformDirectory
 from lti_tool.lti.launch import (
     LaunchSettings,
     LoginResult,
@@ -28,8 +28,6 @@ from lti_tool.lti.launch import (
     validate_launch,
 )
 from lti_tool.lti.platform_keys import PlatformKeySets
-
-T = TypeVar("T")
 
 
 class SessionExpired(Exception):
@@ -57,10 +55,14 @@ class LaunchSession:
 
 
 def start_login(
-    session: Session, cache: Cache, settings: LaunchSettings, params: dict[str, str]
+    session: Session,
+    cache: Cache,
+    settings: LaunchSettings,
+    params: dict[str, str],
+    directory: PlatformDirectory | None = None,
 ) -> LoginResult:
     """Begin the OIDC login for a platform's initiation request."""
-    return begin_login(session, cache, settings, params)
+    return begin_login(session, cache, settings, params, directory=directory)
 
 
 def complete_launch(
@@ -71,29 +73,39 @@ def complete_launch(
     form: dict[str, str],
     browser_state: str | None,
     lifetime_seconds: int,
+    directory: PlatformDirectory | None = None,
 ) -> LaunchSession:
     """Validate a launch, upsert the person, course and enrolment, and open a launch session."""
-    launch = validate_launch(session, cache, keys, settings, form, browser_state)
+    launch = validate_launch(
+        session, cache, keys, settings, form, browser_state, directory=directory
+    )
     return record_launch(session, launch, lifetime_seconds)
 
 
 def record_launch(
     session: Session, launch: ValidatedLaunch, lifetime_seconds: int
 ) -> LaunchSession:
-    """Persist what a validated launch says about people and courses."""
+    """Persist what a validated launch says about people and courses: four statements."""
     claims = launch.claims
     now = utcnow()
     lti_roles = [r for r in claims.get(c.ROLES, []) if isinstance(r, str)]
     role = c.tool_role(lti_roles)
-    user = _upsert_user(session, launch.registration_id, claims)
-    user.last_launch_at = now
+    user = upsert_user(session, launch.registration_id, claims["sub"], _user_fields(claims), now)
     context = None
     ctx_claim = claims.get(c.CONTEXT)
     if isinstance(ctx_claim, dict):
-        context = _upsert_context(session, launch, ctx_claim)
-        _upsert_enrolment(session, user, context, role, lti_roles)
-    record = LaunchRecord(
-        id=secrets.token_urlsafe(32),
+        context = upsert_context(
+            session,
+            launch.registration_id,
+            ctx_claim["id"],
+            _context_fields(launch, ctx_claim),
+            now,
+        )
+        upsert_enrolment(session, user.id, context.id, role.value, lti_roles[:50], now)
+    launch_id = secrets.token_urlsafe(32)
+    insert_launch(
+        session,
+        id=launch_id,
         registration_id=launch.registration_id,
         deployment_id=launch.deployment_pk,
         user_id=user.id,
@@ -104,9 +116,51 @@ def record_launch(
         created_at=now,
         expires_at=now + timedelta(seconds=lifetime_seconds),
     )
-    session.add(record)
-    session.flush()
-    return _session_of(record, user, context)
+    return LaunchSession(
+        launch_id=launch_id,
+        registration_id=launch.registration_id,
+        user_id=user.id,
+        user_name=_display_name(user.name, user.given_name, user.family_name),
+        context_pk=context.id if context else None,
+        course_title=(context.title or context.label) if context else "",
+        role=role,
+        message_type=launch.message_type,
+        claims=claims,
+    )
+
+
+def _user_fields(claims: dict[str, Any]) -> dict[str, str]:
+    """The PII the platform chose to share; a no-PII launch must not erase known names."""
+    return {
+        attr: _text(claims[attr], 320 if attr == "email" else 255)
+        for attr in ("name", "given_name", "family_name", "email")
+        if isinstance(claims.get(attr), str) and claims[attr]
+    }
+
+
+def _context_fields(launch: ValidatedLaunch, ctx: dict[str, Any]) -> dict[str, Any]:
+    """What the launch says of the course and its service endpoints (only what it sent)."""
+    fields: dict[str, Any] = {"deployment_id": launch.deployment_pk}
+    if ctx.get("title"):
+        fields["title"] = _text(ctx["title"], 2000)
+    if ctx.get("label"):
+        fields["label"] = _text(ctx["label"])
+    ags = launch.claims.get(c.AGS_ENDPOINT)
+    if isinstance(ags, dict) and isinstance(ags.get("lineitems"), str):
+        fields["lineitems_url"] = ags["lineitems"]
+        scopes = ags.get("scope")
+        fields["ags_scopes"] = (
+            [s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else []
+        )
+    nrps = launch.claims.get(c.NRPS_SERVICE)
+    if isinstance(nrps, dict) and isinstance(nrps.get("context_memberships_url"), str):
+        fields["memberships_url"] = nrps["context_memberships_url"]
+    return fields
+
+
+def _display_name(name: str, given: str, family: str) -> str:
+    """The name to show: the full name, or the parts the platform shared."""
+    return name or " ".join(p for p in (given, family) if p)
 
 
 def load_launch(session: Session, launch_id: str) -> LaunchSession:
@@ -128,7 +182,7 @@ def _session_of(record: LaunchRecord, user: User, context: Context | None) -> La
         launch_id=record.id,
         registration_id=record.registration_id,
         user_id=user.id,
-        user_name=user.name or " ".join(p for p in (user.given_name, user.family_name) if p),
+        user_name=_display_name(user.name, user.given_name, user.family_name),
         context_pk=context.id if context else None,
         course_title=(context.title or context.label) if context else "",
         role=c.Role(record.role),
@@ -137,87 +191,9 @@ def _session_of(record: LaunchRecord, user: User, context: Context | None) -> La
     )
 
 
-def _get_or_create(session: Session, find: Callable[[], T | None], create: Callable[[], T]) -> T:
-    """Find a row, or insert it; when a concurrent launch inserted it first, find it again."""
-    row = find()
-    if row is not None:
-        return row
-    try:
-        with session.begin_nested():
-            row = create()
-            session.add(row)
-    except IntegrityError:
-        row = find()
-        assert row is not None
-    return row
-
-
 def _text(value: Any, limit: int = 255) -> str:
     """A claim as bounded text (claims are untrusted in shape)."""
     return value[:limit] if isinstance(value, str) else ""
-
-
-def _upsert_user(session: Session, registration_id: int, claims: dict[str, Any]) -> User:
-    """The user for (registration, sub), with the PII the platform chose to share."""
-    sub = claims["sub"]
-    user = _get_or_create(
-        session,
-        lambda: session.scalars(
-            select(User).where(User.registration_id == registration_id, User.sub == sub)
-        ).first(),
-        lambda: User(registration_id=registration_id, sub=sub),
-    )
-    # Only overwrite what the platform sent: a no-PII launch must not erase known names.
-    for attr in ("name", "given_name", "family_name", "email"):
-        if attr in claims and isinstance(claims[attr], str) and claims[attr]:
-            setattr(user, attr, _text(claims[attr], 320 if attr == "email" else 255))
-    return user
-
-
-def _upsert_context(session: Session, launch: ValidatedLaunch, ctx: dict[str, Any]) -> Context:
-    """The course for (registration, context id), with its service endpoints."""
-    context_id = ctx["id"]
-    reg_id = launch.registration_id
-    context = _get_or_create(
-        session,
-        lambda: session.scalars(
-            select(Context).where(
-                Context.registration_id == reg_id, Context.context_id == context_id
-            )
-        ).first(),
-        lambda: Context(registration_id=reg_id, context_id=context_id),
-    )
-    context.deployment_id = launch.deployment_pk
-    if ctx.get("title"):
-        context.title = _text(ctx["title"], 2000)
-    if ctx.get("label"):
-        context.label = _text(ctx["label"])
-    ags = launch.claims.get(c.AGS_ENDPOINT)
-    if isinstance(ags, dict) and isinstance(ags.get("lineitems"), str):
-        context.lineitems_url = ags["lineitems"]
-        context.ags_scopes = [s for s in ags.get("scope", []) if isinstance(s, str)]
-    nrps = launch.claims.get(c.NRPS_SERVICE)
-    if isinstance(nrps, dict) and isinstance(nrps.get("context_memberships_url"), str):
-        context.memberships_url = nrps["context_memberships_url"]
-    return context
-
-
-def _upsert_enrolment(
-    session: Session, user: User, context: Context, role: c.Role, lti_roles: list[str]
-) -> Enrolment:
-    """The user's role in the course, as this launch says."""
-    enrolment = _get_or_create(
-        session,
-        lambda: session.scalars(
-            select(Enrolment).where(
-                Enrolment.user_id == user.id, Enrolment.context_id == context.id
-            )
-        ).first(),
-        lambda: Enrolment(user_id=user.id, context_id=context.id, role=role.value),
-    )
-    enrolment.role = role.value
-    enrolment.lti_roles = lti_roles[:50]
-    return enrolment
 
 
 def registration_origins(session: Session) -> list[str]:

@@ -41,7 +41,13 @@ def _params() -> dict[str, str]:
 def login() -> Any:
     """OIDC third-party initiated login: mint state and nonce, then go to the platform."""
     try:
-        result = start_login(db_session(), cache(), launch_settings(), _params())
+        result = start_login(
+            db_session(),
+            cache(),
+            launch_settings(),
+            _params(),
+            current_app.extensions["platforms"],
+        )
     except LaunchError as exc:
         return _refusal(exc)
     if result.storage_target:
@@ -106,6 +112,7 @@ def launch() -> Any:
             form,
             browser_state,
             current_app.config["LAUNCH_DATA_TTL_SECONDS"],
+            current_app.extensions["platforms"],
         )
         session.commit()
     except LaunchError as exc:
