@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "case"
-FRAMEWORK_FILES = sorted(DATA.glob("*/*.json"))
+# Whole CASE packages; the other folders hold ASN files, provider responses and schemas.
+FRAMEWORK_DIRS = ("compeito", "opensalt", "smarterbalanced")
+FRAMEWORK_FILES = sorted(p for d in FRAMEWORK_DIRS for p in (DATA / d).glob("*.json"))
 DOC_ID = "9a8b7c6d-1111-4222-8333-444455556666"
 ITEM_A = "aaaaaaaa-1111-4222-8333-000000000001"
 ITEM_B = "aaaaaaaa-1111-4222-8333-000000000002"
