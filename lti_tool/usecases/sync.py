@@ -323,6 +323,9 @@ def write_back(session: Session, services: CourseServices, context_id: int) -> i
         if not states:
             continue
         column = mastery_column(session, services, context_id, comp)
+        # Commit before calling the LMS: the service client keeps its own records (tokens,
+        # score timestamps) in the same database, and SQLite allows one writer at a time.
+        session.commit()
         for state in states:
             now = datetime.now(UTC)
             if state.posted_at and now <= state.posted_at:
@@ -341,3 +344,132 @@ def write_back(session: Session, services: CourseServices, context_id: int) -> i
             posted += 1
             session.commit()
     return posted
+
+
+class LtiCourseServices:
+    """The course's real LTI services (AGS and NRPS) behind the interface a sync needs."""
+
+    def __init__(self, client: Any) -> None:
+        """Wrap a `lti_tool.lti.services.ServiceClient`."""
+        self.client = client
+
+    def members(self) -> list[Member]:
+        """Every member of the course."""
+        return [
+            Member(
+                user_id=m.user_id,
+                roles=tuple(m.roles),
+                name=m.name,
+                given_name=m.given_name,
+                family_name=m.family_name,
+                email=m.email,
+                active=m.active,
+            )
+            for m in self.client.members()
+        ]
+
+    def line_items(self) -> list[LineItemInfo]:
+        """Every line item the tool can see."""
+        return [_info(li) for li in self.client.line_items()]
+
+    def results(self, line_item_url: str) -> list[Result]:
+        """Every result of a line item; ungraded results have no score."""
+        out = []
+        for r in self.client.results(line_item_url):
+            at = None
+            if r.timestamp:
+                try:
+                    at = datetime.fromisoformat(r.timestamp.replace("Z", "+00:00"))
+                    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+                except ValueError:
+                    at = None
+            out.append(
+                Result(
+                    user_id=r.user_id,
+                    score=r.score,
+                    maximum=float(r.maximum or 0),
+                    at=at,
+                    comment=r.comment or "",
+                )
+            )
+        return out
+
+    def create_line_item(
+        self, label: str, score_maximum: float, resource_id: str, tag: str
+    ) -> LineItemInfo:
+        """Create a gradebook column."""
+        return _info(
+            self.client.create_line_item(
+                label, score_maximum, resource_id=resource_id or None, tag=tag or None
+            )
+        )
+
+    def post_score(
+        self,
+        line_item_url: str,
+        user_id: str,
+        score: float,
+        maximum: float,
+        timestamp: datetime,
+        comment: str,
+    ) -> None:
+        """Post a score with the score media type and a monotonic timestamp."""
+        self.client.post_score(
+            line_item_url, user_id, score, maximum, comment=comment, timestamp=timestamp
+        )
+
+
+def _info(item: Any) -> LineItemInfo:
+    return LineItemInfo(
+        url=item.id,
+        label=item.label,
+        score_maximum=float(item.score_maximum),
+        resource_id=item.resource_id or "",
+        resource_link_id=item.resource_link_id or "",
+        tag=item.tag or "",
+    )
+
+
+def services_for(app: Any, session: Session, context: Context) -> CourseServices:
+    """The LTI services of a course, for its registration."""
+    from lti_tool.db.models.lti import Registration
+    from lti_tool.lti.services import ServiceClient
+
+    registration = session.get(Registration, context.registration_id)
+    if registration is None:
+        raise SyncError("the platform this course came from is no longer registered")
+    return LtiCourseServices(ServiceClient.for_context(app, registration, context))
+
+
+def job(app: Any, run_id: int) -> None:
+    """The background job: pull, recompute, then write mastery back."""
+    session_factory = app.extensions["db_sessions"]
+    session: Session = session_factory()
+    try:
+        run = session.get(SyncRun, run_id)
+        if run is None:
+            return
+        context = session.get(Context, run.context_id)
+        if context is None:
+            return
+        services = services_for(app, session, context)
+        run = run_pull(session, services, run_id)
+        if run.status != "done":
+            return
+        try:
+            posted = write_back(session, services, context.id)
+        except Exception as exc:  # noqa: BLE001 - recorded on the run for the teacher
+            session.rollback()
+            run = session.get(SyncRun, run_id) or run
+            _beat(
+                session, run, message=run.message + f" Writing mastery back failed: {_plain(exc)}"
+            )
+            return
+        if posted:
+            _beat(
+                session,
+                run,
+                message=run.message + f" Posted {posted} mastery levels to the gradebook.",
+            )
+    finally:
+        session.close()
