@@ -447,6 +447,63 @@ def case_export(
     )
 
 
+# --- grade sync -------------------------------------------------------------------------------
+
+
+@main.command("sync")
+@click.option("--course", "course_ids", type=int, multiple=True, help="A course's id in the tool.")
+@click.option("--all", "all_courses", is_flag=True, help="Every course with aligned assignments.")
+@click.option("--take-over", is_flag=True, help="End a run that seems stuck and start anew.")
+def sync_command(course_ids: tuple[int, ...], all_courses: bool, take_over: bool) -> None:
+    """Pull scores, compute mastery and write it back, in the foreground (for a schedule)."""
+    from lti_tool.usecases import sync
+
+    if not course_ids and not all_courses:
+        raise CliUsageError("name a course with --course ID, or use --all")
+    app = _app()
+    with session_scope(app) as session:
+        targets = list(course_ids) or sync.courses_to_sync(session)
+    failed = 0
+    for course_id in targets:
+        with session_scope(app) as session:
+            run, new = sync.start(session, course_id, None, take_over=take_over)
+            run_id = run.id
+        if not new:
+            click.echo(f"course {course_id}: a sync is already running (run {run_id})")
+            continue
+        with app.app_context():
+            sync.job(app, run_id)
+        with session_scope(app) as session:
+            from lti_tool.db.models.classroom import SyncRun
+
+            done = session.get(SyncRun, run_id)
+            status, message = (done.status, done.message) if done else ("failed", "")
+        click.echo(f"course {course_id}: {status}. {message}")
+        failed += status != "done"
+    if failed:
+        sys.exit(1)
+
+
+# --- background jobs --------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
+def worker(burst: bool) -> None:
+    """Run background jobs (grade sync, bulk exports) from Redis with RQ.
+
+    Needs LTI_TOOL_REDIS_URL; without Redis the web process runs jobs in threads itself.
+    """
+    from lti_tool import jobs
+
+    app = _app()
+    if not app.config.get("REDIS_URL"):
+        raise CliUsageError(
+            "set LTI_TOOL_REDIS_URL to run a worker; without it jobs run in threads"
+        )
+    jobs.work(app, burst=burst)
+
+
 def run() -> None:
     """Entry point that never shows a traceback for an interrupted command."""
     try:

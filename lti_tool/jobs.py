@@ -15,8 +15,12 @@ from typing import Any
 from flask import Flask
 
 log = logging.getLogger(__name__)
-QUEUE = "lti_tool"
 _worker_app: Flask | None = None
+
+
+def queue_name(app: Flask) -> str:
+    """The RQ queue of this installation (its cache prefix keeps installations apart)."""
+    return f"{app.config.get('CACHE_PREFIX', 'lti_tool:')}jobs"
 
 
 def _call(app: Flask, path: str, args: tuple[Any, ...]) -> Any:
@@ -42,7 +46,7 @@ def submit(app: Flask, path: str, *args: Any) -> str:
 
         connection = Redis.from_url(redis_url)
         try:
-            Queue(QUEUE, connection=connection).enqueue(
+            Queue(queue_name(app), connection=connection).enqueue(
                 run_job, path, *args, job_timeout=3600, failure_ttl=86400
             )
         finally:
@@ -73,6 +77,7 @@ def work(app: Flask, *, burst: bool = False) -> None:
     _worker_app = app
     connection = Redis.from_url(redis_url)
     try:
-        Worker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
+        queue = Queue(queue_name(app), connection=connection)
+        Worker([queue], connection=connection).work(burst=burst)
     finally:
         connection.close()

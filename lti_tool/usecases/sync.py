@@ -102,10 +102,16 @@ ServicesFactory = Callable[[Session, Context], CourseServices]
 
 
 def start(
-    session: Session, context_id: int, requested_by_id: int | None, kind: str = "pull"
+    session: Session,
+    context_id: int,
+    requested_by_id: int | None,
+    kind: str = "pull",
+    *,
+    take_over: bool = False,
 ) -> tuple[SyncRun, bool]:
     """Record a new run, unless one is already running for the course (then return that one).
-    The flag says whether the run is new."""
+    The flag says whether the run is new. `take_over` ends a running run first (an admin
+    who knows its process is gone)."""
     running = session.scalars(
         select(SyncRun).where(
             SyncRun.context_id == context_id, SyncRun.status.in_(("queued", "running"))
@@ -114,7 +120,7 @@ def start(
     now = utcnow()
     for run in running:
         beat = run.heartbeat_at or run.started_at
-        if now - beat < STALE_AFTER:
+        if now - beat < STALE_AFTER and not take_over:
             return run, False
         run.status = "failed"
         run.finished_at = now
@@ -439,6 +445,22 @@ def services_for(app: Any, session: Session, context: Context) -> CourseServices
     if registration is None:
         raise SyncError("the platform this course came from is no longer registered")
     return LtiCourseServices(ServiceClient.for_context(app, registration, context))
+
+
+def courses_to_sync(session: Session) -> list[int]:
+    """Courses with at least one aligned assignment and the grade service."""
+    from lti_tool.db.models.classroom import Alignment
+
+    return sorted(
+        set(
+            session.scalars(
+                select(CourseLineItem.context_id)
+                .join(Alignment, Alignment.line_item_id == CourseLineItem.id)
+                .join(Context, Context.id == CourseLineItem.context_id)
+                .where(Context.lineitems_url.is_not(None))
+            )
+        )
+    )
 
 
 def job(app: Any, run_id: int) -> None:
