@@ -104,6 +104,7 @@ def _mount_demo_platform(app: Flask) -> None:
         return
     sim = SimStore.load(path)
     app.extensions["sim_product"] = sim.product
+    app.extensions["sim"] = sim
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sim": create_sim_app(sim).wsgi_app})  # type: ignore[method-assign]
 
 

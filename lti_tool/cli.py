@@ -7,6 +7,7 @@ plain sentence on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -268,15 +269,34 @@ def demo(seed_only: bool, product: str, host: str, port: int) -> None:
             app.config["BASE_URL"],
             product,
         )
-    if seed_only:
-        click.echo("Demo data is seeded.")
-        return
     if product != app.extensions.get("sim_product"):
         app = _app(environ)  # mount the platform that was just seeded
-    base = app.config["BASE_URL"]
-    click.echo(f"Demo LMS: {base}/sim/  (open it and launch the tool as the teacher or a learner)")
-    click.echo(f"The tool: {base}/healthz")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    from werkzeug.serving import make_server
+
+    from lti_tool.usecases.demo import seed_classroom
+
+    # The classroom's seeding syncs with the built-in LMS over HTTP, so serve first.
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        raise CliUsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with app.app_context():
+            if seed_classroom(app, app.extensions["sim"]):
+                click.echo("Seeded the demo course: frameworks, assignments, grades, a sync.")
+        if seed_only:
+            click.echo("Demo data is seeded.")
+            return
+        base = app.config["BASE_URL"]
+        click.echo(f"Demo LMS: {base}/sim/  (launch the tool as the teacher or a learner)")
+        click.echo(f"The tool: {base}/healthz")
+        click.echo("Press Ctrl+C to stop.")
+        while thread.is_alive():
+            thread.join(timeout=1)
+    finally:
+        server.shutdown()
 
 
 # --- mastery --------------------------------------------------------------------------------
