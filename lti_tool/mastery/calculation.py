@@ -12,7 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from lti_tool.mastery.errors import MasteryInputError
-from lti_tool.mastery.evidence import Evidence, ExcludedEvidence, UsedEvidence, order_key
+from lti_tool.mastery.evidence import (
+    Evidence,
+    ExcludedEvidence,
+    UsedEvidence,
+    excluded_key,
+    order_key,
+)
 from lti_tool.mastery.methods import MethodSpec, fmt_param
 from lti_tool.mastery.numbers import fmt, round_half_away
 from lti_tool.mastery.scales import Level, ProficiencyScale, Status
@@ -168,6 +174,7 @@ def calculate(
         else:
             used_list.append(UsedEvidence(ev, value, index))
     used_list.sort(key=order_key)
+    excluded.sort(key=excluded_key)
     used = tuple(used_list)
     words = [_method_words(spec)]
     if used:
@@ -196,7 +203,12 @@ def calculate(
             " ".join(words),
             **base,  # type: ignore[arg-type]
         )
-    comp = spec.info.compute([u.value for u in used], spec.params, scale)
+    try:
+        comp = spec.info.compute([u.value for u in used], spec.params, scale)
+    except (OverflowError, ZeroDivisionError):
+        raise MasteryInputError(
+            "evidence", "the scores are too far outside the scale to calculate with"
+        ) from None
     words.append(comp.arithmetic)
     score = raw = None
     level: Level | None

@@ -188,7 +188,7 @@ def n_mastery(
 ) -> Computation:
     """Canvas n Number of Times: average of the scores at or above mastery, once there are n."""
     n = int(params["n"])
-    bar = scale.mastery_points
+    bar = scale.mastery_threshold
     needed = f"This needs {n} score{'s' if n > 1 else ''} at or above mastery ({fmt(bar)})"
     if len(values) < n:
         return Computation(None, f"{needed}; there {_are(len(values))} so far.")
@@ -313,7 +313,7 @@ def knowledge_tracing(
     values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
 ) -> Computation:
     """Bayesian Knowledge Tracing: the chance the skill is known after right/wrong evidence."""
-    bar = scale.mastery_points
+    bar = scale.mastery_threshold
     answers = [v >= bar for v in values]
     trace = bkt_trace(answers, params["l0"], params["transit"], params["guess"], params["slip"])
     p = trace[-1]

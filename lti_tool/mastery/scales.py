@@ -70,8 +70,11 @@ class Level:
             isinstance(self.points, bool)
             or not isinstance(self.points, int | float)
             or not math.isfinite(self.points)
+            or abs(self.points) > 1_000_000_000
         ):
-            raise MasteryInputError("points", "must be a finite number")
+            raise MasteryInputError(
+                "points", "must be a number between -1,000,000,000 and 1,000,000,000"
+            )
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,11 @@ class ProficiencyScale:
     def mastery_points(self) -> float:
         """The points at which a score counts as mastery."""
         return self.mastery_level.points
+
+    @property
+    def mastery_threshold(self) -> float:
+        """The score at which mastery starts: the mastery level's points, or its cut score."""
+        return self.threshold(self.mastery_level)
 
     @property
     def full_version(self) -> str:
