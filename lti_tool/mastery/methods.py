@@ -289,9 +289,10 @@ def mode(
             others = " and ".join(t for t in tied if t != winner_name)
             verb = "appears" if len(tied) == 2 else "appear"
             text += f"; {others} {verb} as often, and {winner.name} was seen most recently"
-        return text + f", so the score is its points, {fmt(winner.points)}."
+        return text + f", so the score is where that level starts, {fmt(start)}."
 
-    return Computation(winner.points, words)
+    start = scale.threshold(winner)
+    return Computation(start, words)
 
 
 def power_law(
