@@ -113,9 +113,15 @@ def calculate_columns(
     keep = np.isfinite(v_all)
     g, v, t = g_all[keep], v_all[keep], t_all[keep]
     t = np.where(np.isnan(t), -np.inf, t)
-    order = np.lexsort((v, t, g))
-    g, v = g[order], v[order]
-    present, starts, counts = np.unique(g, return_index=True, return_counts=True)
+    if _in_order(g, t, v):
+        # Rows read from the database already ordered by group and time need no sort.
+        order = np.arange(g.size)
+    else:
+        order = np.lexsort((v, t, g))
+        g, v = g[order], v[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if g.size else np.zeros(0, np.int64)
+    present = g[starts]
+    counts = np.diff(np.r_[starts, g.size])
 
     nan = np.full(n_groups, np.nan)
     score, raw, prob = nan.copy(), nan.copy(), nan.copy()
@@ -158,6 +164,15 @@ def calculate_columns(
             short |= kinds < policy.min_sources
         status[present[short]] = STATUSES.index(Status.INSUFFICIENT_EVIDENCE)
     return Columns(score, raw, prob, level, status, used)
+
+
+def _in_order(g: Ints, t: Floats, v: Floats) -> bool:
+    """True when rows are already ordered by group, time, then value."""
+    if g.size < 2:
+        return True
+    g0, g1, t0, t1 = g[:-1], g[1:], t[:-1], t[1:]
+    same_time = (t1 == t0) & (v[1:] >= v[:-1])
+    return bool(np.all((g1 > g0) | ((g1 == g0) & ((t1 > t0) | same_time))))
 
 
 def _compute(
