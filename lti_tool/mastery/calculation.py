@@ -7,12 +7,19 @@ and a status, and writes down why. `apply_override` lays a teacher's judgement o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 
 from lti_tool.mastery.errors import MasteryInputError
-from lti_tool.mastery.evidence import Evidence, ExcludedEvidence, UsedEvidence, order_key
+from lti_tool.mastery.evidence import (
+    Evidence,
+    ExcludedEvidence,
+    UsedEvidence,
+    excluded_key,
+    order_key,
+)
 from lti_tool.mastery.methods import MethodSpec, fmt_param
 from lti_tool.mastery.numbers import fmt, round_half_away
 from lti_tool.mastery.scales import Level, ProficiencyScale, Status
@@ -63,22 +70,28 @@ class MasteryResult:
     `score` is on the scale (clamped to it, two decimals, half away from zero); `raw_score` is
     the method's number before clamping, as Canvas reports it. Knowledge tracing gives a
     `probability` instead of a score. `used` is in the order the method read it, oldest first.
+    The explanation is written when first read, so recomputing many results stays cheap.
     """
 
     score: float | None
     raw_score: float | None
     level: Level | None
     status: Status
-    explanation: str
-    used: tuple[UsedEvidence, ...]
-    excluded: tuple[ExcludedEvidence, ...]
-    method: MethodSpec
-    scale_version: str
+    explain: Callable[[], str] = field(repr=False, compare=False)
+    used: tuple[UsedEvidence, ...] = ()
+    excluded: tuple[ExcludedEvidence, ...] = ()
+    method: MethodSpec = field(default_factory=lambda: MethodSpec("weighted_average"))
+    scale_version: str = ""
     probability: float | None = None
     override: Override | None = None
     override_active: bool = False
     review: str | None = None
     calculated: MasteryResult | None = None
+
+    @cached_property
+    def explanation(self) -> str:
+        """Why, in words a learner or a parent can follow (written on first use)."""
+        return self.explain()
 
 
 def scaled_value(ev: Evidence, scale: ProficiencyScale) -> float | str:
@@ -168,94 +181,125 @@ def calculate(
         else:
             used_list.append(UsedEvidence(ev, value, index))
     used_list.sort(key=order_key)
+    excluded.sort(key=excluded_key)
     used = tuple(used_list)
-    words = [_method_words(spec)]
-    if used:
-        words.append(
-            "Evidence used, oldest first: "
-            + "; ".join(_describe_used(u, scale) for u in used)
-            + "."
-        )
-    if excluded:
-        words.append(
-            "Left out: " + "; ".join(f"{x.evidence.label()} ({x.reason})" for x in excluded) + "."
-        )
+    left_out = tuple(excluded)
     base = {
         "used": used,
-        "excluded": tuple(excluded),
+        "excluded": left_out,
         "method": spec,
         "scale_version": scale.full_version,
     }
     if not used:
-        words.append("There is no evidence yet, so there is no level yet.")
-        return MasteryResult(
-            None,
-            None,
-            None,
-            Status.NO_EVIDENCE,
-            " ".join(words),
-            **base,  # type: ignore[arg-type]
-        )
-    comp = spec.info.compute([u.value for u in used], spec.params, scale)
-    words.append(comp.arithmetic)
+
+        def nothing() -> str:
+            words = _evidence_words(spec, used, left_out, scale)
+            return f"{words} There is no evidence yet, so there is no level yet."
+
+        return MasteryResult(None, None, None, Status.NO_EVIDENCE, nothing, **base)  # type: ignore[arg-type]
+    try:
+        comp = spec.info.compute([u.value for u in used], spec.params, scale)
+    except (OverflowError, ZeroDivisionError):
+        raise MasteryInputError(
+            "evidence", "the scores are too far outside the scale to calculate with"
+        ) from None
     score = raw = None
     level: Level | None
     if comp.probability is not None:
         status = comp.status or Status.NOT_YET
         level = _level_for_status(scale, status)
-        words.append(f"The level is {level.name}: {status.words}.")
     elif comp.value is None:
         status, level = Status.INSUFFICIENT_EVIDENCE, None
-        words.append("There is no level yet.")
     else:
         raw = round_half_away(comp.value, 2)
         score = min(max(raw, scale.bottom), scale.top)
-        if score != raw:
-            edge = "top" if raw > score else "bottom"
-            words.append(
-                f"That is beyond the {edge} of the scale ({fmt(score)}), so it shows as "
-                f"{fmt(score)}."
-            )
         level = scale.level_for(score)
         status = scale.status_for(level)
-        words.append(
-            f"{scale.describe_level(score, level)}, so the level is {level.name}: {status.words}."
-        )
     short = _short_of_policy(used, policy)
-    if short and status is not Status.INSUFFICIENT_EVIDENCE:
+    decided = status
+    if short:
         status = Status.INSUFFICIENT_EVIDENCE
-        words.append(f"{short} This result is provisional until then.")
-    elif short:
-        words.append(short)
+
+    def explain() -> str:
+        words = [_evidence_words(spec, used, left_out, scale), comp.arithmetic()]
+        if comp.probability is not None and level is not None:
+            words.append(f"The level is {level.name}: {decided.words}.")
+        elif level is None:
+            words.append("There is no level yet.")
+        else:
+            assert raw is not None and score is not None
+            if score != raw:
+                edge = "top" if raw > score else "bottom"
+                words.append(
+                    f"That is beyond the {edge} of the scale ({fmt(score)}), so it shows as "
+                    f"{fmt(score)}."
+                )
+            words.append(
+                f"{scale.describe_level(score, level)}, so the level is {level.name}: "
+                f"{decided.words}."
+            )
+        if short and decided is not Status.INSUFFICIENT_EVIDENCE:
+            words.append(f"{short()} This result is provisional until then.")
+        elif short:
+            words.append(short())
+        return " ".join(words)
+
     probability = round_half_away(comp.probability, 4) if comp.probability is not None else None
     return MasteryResult(
         score,
         raw,
         level,
         status,
-        " ".join(words),
+        explain,
         probability=probability,
         **base,  # type: ignore[arg-type]
     )
 
 
-def _short_of_policy(used: tuple[UsedEvidence, ...], policy: EvidencePolicy) -> str:
-    """Why the evidence is not yet enough under the policy, or "" when it is."""
-    reasons = []
-    if len(used) < policy.min_evidence:
-        have = "1 piece" if len(used) == 1 else f"{len(used)} pieces"
-        reasons.append(
-            f"There {'is' if len(used) == 1 else 'are'} {have} of evidence; this course asks for "
-            f"at least {policy.min_evidence} before deciding."
-        )
-    kinds = {u.evidence.source for u in used}
-    if len(kinds) < policy.min_sources:
-        reasons.append(
-            f"The evidence comes from {len(kinds)} kind{'s' if len(kinds) != 1 else ''} of "
-            f"source; this course asks for at least {policy.min_sources} (for example an "
-            "assessment and a teacher's observation)."
-        )
-    return " ".join(reasons)
+def _evidence_words(
+    spec: MethodSpec,
+    used: tuple[UsedEvidence, ...],
+    left_out: tuple[ExcludedEvidence, ...],
+    scale: ProficiencyScale,
+) -> str:
+    """The method, the evidence used oldest first, and what was left out and why."""
+    words = [_method_words(spec)]
+    if used:
+        described = "; ".join(_describe_used(u, scale) for u in used)
+        words.append(f"Evidence used, oldest first: {described}.")
+    if left_out:
+        described = "; ".join(f"{x.evidence.label()} ({x.reason})" for x in left_out)
+        words.append(f"Left out: {described}.")
+    return " ".join(words)
+
+
+def _short_of_policy(
+    used: tuple[UsedEvidence, ...], policy: EvidencePolicy
+) -> Callable[[], str] | None:
+    """None when the evidence is enough under the policy, else the words saying why not."""
+    few = len(used) < policy.min_evidence
+    kinds = {u.evidence.source for u in used} if policy.min_sources > 1 else {None}
+    narrow = len(kinds) < policy.min_sources
+    if not few and not narrow:
+        return None
+
+    def words() -> str:
+        reasons = []
+        if few:
+            have = "1 piece" if len(used) == 1 else f"{len(used)} pieces"
+            reasons.append(
+                f"There {'is' if len(used) == 1 else 'are'} {have} of evidence; this course "
+                f"asks for at least {policy.min_evidence} before deciding."
+            )
+        if narrow:
+            reasons.append(
+                f"The evidence comes from {len(kinds)} kind{'s' if len(kinds) != 1 else ''} of "
+                f"source; this course asks for at least {policy.min_sources} (for example an "
+                "assessment and a teacher's observation)."
+            )
+        return " ".join(reasons)
+
+    return words
 
 
 def apply_override(
@@ -286,7 +330,7 @@ def apply_override(
             override=override,
             override_active=False,
             review="newer evidence",
-            explanation=(
+            explain=lambda: (
                 f"{said} Newer evidence has arrived since ({count}), so your teacher will review "
                 f"it; until then this is the calculated result. {result.explanation}"
             ),
@@ -302,7 +346,7 @@ def apply_override(
         override_active=True,
         review=None,
         calculated=result,
-        explanation=f"{said} Without the override: {result.explanation}",
+        explain=lambda: f"{said} Without the override: {result.explanation}",
     )
 
 

@@ -22,6 +22,10 @@ from enum import StrEnum
 
 from lti_tool.mastery.errors import MasteryInputError
 
+# Scores beyond these bounds are typing mistakes, and would overflow the arithmetic.
+LIMIT = 1_000_000_000
+SMALLEST = 0.000001
+
 
 class Source(StrEnum):
     """Where a piece of evidence came from."""
@@ -77,15 +81,20 @@ class Evidence:
         if self.score is not None:
             if isinstance(self.score, bool) or not isinstance(self.score, int | float):
                 raise MasteryInputError("score", "must be a number or null")
-            if not math.isfinite(self.score):
-                raise MasteryInputError("score", "must be a finite number")
+            if not math.isfinite(self.score) or abs(self.score) > LIMIT:
+                raise MasteryInputError(
+                    "score", f"must be a number between -{LIMIT:,} and {LIMIT:,}"
+                )
         if self.points_possible is not None:
             if isinstance(self.points_possible, bool) or not isinstance(
                 self.points_possible, int | float
             ):
                 raise MasteryInputError("points_possible", "must be a number or null")
-            if not math.isfinite(self.points_possible) or self.points_possible < 0:
-                raise MasteryInputError("points_possible", "must be a number 0 or more")
+            pp = self.points_possible
+            if not math.isfinite(pp) or pp < 0 or pp > LIMIT or 0 < pp < SMALLEST:
+                raise MasteryInputError(
+                    "points_possible", f"must be 0, or a number from {SMALLEST} to {LIMIT:,}"
+                )
         if self.alignment_mastery is not None and (
             isinstance(self.alignment_mastery, bool)
             or not isinstance(self.alignment_mastery, int | float)
@@ -137,10 +146,17 @@ _NO_TIME = datetime.min.replace(tzinfo=UTC)
 def order_key(used: UsedEvidence) -> tuple[object, ...]:
     """The documented order: time (none first), then lower value first, then content."""
     ev = used.evidence
+    return (ev.at is not None, ev.at or _NO_TIME, used.value, *_content(ev))
+
+
+def excluded_key(excluded: ExcludedEvidence) -> tuple[object, ...]:
+    """Left-out evidence in time order too, so the explanation never depends on row order."""
+    ev = excluded.evidence
+    return (ev.at is not None, ev.at or _NO_TIME, *_content(ev), excluded.reason)
+
+
+def _content(ev: Evidence) -> tuple[object, ...]:
     return (
-        ev.at is not None,
-        ev.at or _NO_TIME,
-        used.value,
         ev.id,
         ev.source.value,
         ev.title,

@@ -103,7 +103,7 @@ def parse_evidence(item: Any, index: int) -> Evidence:
     item = _object(item, where)
     _only(item, _EVIDENCE_FIELDS, where)
     source = item.get("source", "lms")
-    if source not in {s.value for s in Source}:
+    if not isinstance(source, str) or source not in {s.value for s in Source}:
         raise MasteryInputError(
             f"{where}.source", f"must be one of {', '.join(s.value for s in Source)}"
         )

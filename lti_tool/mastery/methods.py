@@ -65,10 +65,14 @@ def fmt_param(value: float) -> str:
 
 @dataclass(frozen=True)
 class Computation:
-    """What a method made of the evidence: a score or None, and the arithmetic in words."""
+    """What a method made of the evidence: a score or None, and the arithmetic in words.
+
+    The words are written only when someone reads them (`arithmetic()`), so recomputing a
+    district does not pay for sentences nobody reads.
+    """
 
     value: float | None
-    arithmetic: str
+    arithmetic: Callable[[], str] = field(repr=False, compare=False)
     probability: float | None = None
     status: Status | None = None
 
@@ -144,23 +148,26 @@ def _list(values: Sequence[float]) -> str:
     return ", ".join(fmt(v) for v in values)
 
 
+def _one(value: float) -> Computation:
+    return Computation(value, lambda: f"With one score, the result is that score: {fmt(value)}.")
+
+
 def weighted_average(
     values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
 ) -> Computation:
     """Canvas Weighted Average: latest x w% + mean of all earlier x (100 - w)%."""
     w = params["weight"]
     if len(values) == 1:
-        return Computation(
-            values[0], f"With one score, the result is that score: {fmt(values[0])}."
-        )
+        return _one(values[0])
     latest = values[-1]
     earlier = _mean(values[:-1])
     value = latest * (w / 100.0) + earlier * (1 - w / 100.0)
     return Computation(
         value,
-        f"{fmt_param(w)}% of your latest score {fmt(latest)} plus {fmt_param(100 - w)}% of the "
-        f"average of "
-        f"earlier scores {fmt(earlier)} = {fmt(value)}.",
+        lambda: (
+            f"{fmt_param(w)}% of your latest score {fmt(latest)} plus {fmt_param(100 - w)}% of "
+            f"the average of earlier scores {fmt(earlier)} = {fmt(value)}."
+        ),
     )
 
 
@@ -169,18 +176,25 @@ def standard_decaying_average(
 ) -> Computation:
     """Decaying average: start at the first score; each newer score counts w%."""
     w = params["weight"] / 100.0
-    value = values[0]
-    steps = [f"Start with your first score {fmt(value)}"]
-    for score in values[1:]:
-        new = value * (1 - w) + score * w
-        steps.append(
-            f"then {fmt_param(100 - params['weight'])}% of {fmt(value)} plus "
-            f"{fmt_param(params['weight'])}% of the next score {fmt(score)} = {fmt(new)}"
-        )
-        value = new
     if len(values) == 1:
-        return Computation(value, f"With one score, the result is that score: {fmt(value)}.")
-    return Computation(value, "; ".join(steps) + ".")
+        return _one(values[0])
+    value = values[0]
+    for score in values[1:]:
+        value = value * (1 - w) + score * w
+
+    def words() -> str:
+        steps = [f"Start with your first score {fmt(values[0])}"]
+        running = values[0]
+        for score in values[1:]:
+            new = running * (1 - w) + score * w
+            steps.append(
+                f"then {fmt_param(100 - params['weight'])}% of {fmt(running)} plus "
+                f"{fmt_param(params['weight'])}% of the next score {fmt(score)} = {fmt(new)}"
+            )
+            running = new
+        return "; ".join(steps) + "."
+
+    return Computation(value, words)
 
 
 def n_mastery(
@@ -188,22 +202,30 @@ def n_mastery(
 ) -> Computation:
     """Canvas n Number of Times: average of the scores at or above mastery, once there are n."""
     n = int(params["n"])
-    bar = scale.mastery_points
-    needed = f"This needs {n} score{'s' if n > 1 else ''} at or above mastery ({fmt(bar)})"
-    if len(values) < n:
-        return Computation(None, f"{needed}; there {_are(len(values))} so far.")
+    bar = scale.mastery_threshold
+    total = len(values)
+
+    def needed() -> str:
+        return f"This needs {n} score{'s' if n > 1 else ''} at or above mastery ({fmt(bar)})"
+
+    if total < n:
+        return Computation(None, lambda: f"{needed()}; there {_are(total)} so far.")
     kept = [v for v in values if v >= bar]
     if len(kept) < n:
         return Computation(
             None,
-            f"{needed}; {len(kept)} of your {len(values)} score{'s' if len(values) > 1 else ''} "
-            f"{'is' if len(kept) == 1 else 'are'} at or above it so far.",
+            lambda: (
+                f"{needed()}; {len(kept)} of your {total} score{'s' if total > 1 else ''} "
+                f"{'is' if len(kept) == 1 else 'are'} at or above it so far."
+            ),
         )
     value = _mean(kept)
     return Computation(
         value,
-        f"{needed}. {len(kept)} of your {len(values)} scores are ({_list(kept)}); "
-        f"their average is {fmt(value)}.",
+        lambda: (
+            f"{needed()}. {len(kept)} of your {total} scores are ({_list(kept)}); "
+            f"their average is {fmt(value)}."
+        ),
     )
 
 
@@ -215,7 +237,8 @@ def latest(
     values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
 ) -> Computation:
     """Canvas Most Recent Score: the last score in time order."""
-    return Computation(values[-1], f"Your most recent score is {fmt(values[-1])}.")
+    value = values[-1]
+    return Computation(value, lambda: f"Your most recent score is {fmt(value)}.")
 
 
 def highest(
@@ -223,7 +246,7 @@ def highest(
 ) -> Computation:
     """Canvas Highest Score: the best score."""
     best = max(values)
-    return Computation(best, f"Your highest score of {len(values)} is {fmt(best)}.")
+    return Computation(best, lambda: f"Your highest score of {len(values)} is {fmt(best)}.")
 
 
 def average(
@@ -232,9 +255,9 @@ def average(
     """Canvas Average: the mean of every score."""
     value = _mean(values)
     if len(values) == 1:
-        return Computation(value, f"With one score, the result is that score: {fmt(value)}.")
+        return _one(value)
     return Computation(
-        value, f"({' + '.join(fmt(v) for v in values)}) ÷ {len(values)} = {fmt(value)}."
+        value, lambda: f"({' + '.join(fmt(v) for v in values)}) ÷ {len(values)} = {fmt(value)}."
     )
 
 
@@ -254,19 +277,22 @@ def mode(
     tied = [name for name, c in counts.items() if c == top]
     winner_name = max(tied, key=lambda name: last_seen[name])
     winner = next(lv for lv in levels if lv.name == winner_name)
-    if len(values) > len(recent):
-        span = f"your last {len(recent)} scores"
-    else:
-        span = f"your {len(recent)} score{'s' if len(recent) > 1 else ''}"
-    words = f"The most common level in {span} ({_list(recent)}) is {winner.name}"
-    words += f", {top} time{'s' if top > 1 else ''}"
-    if len(tied) > 1:
-        others = " and ".join(t for t in tied if t != winner_name)
-        verb = "appears" if len(tied) == 2 else "appear"
-        words += f"; {others} {verb} as often, and {winner.name} was seen most recently"
-    return Computation(
-        winner.points, words + f", so the score is its points, {fmt(winner.points)}."
-    )
+
+    def words() -> str:
+        if len(values) > len(recent):
+            span = f"your last {len(recent)} scores"
+        else:
+            span = f"your {len(recent)} score{'s' if len(recent) > 1 else ''}"
+        text = f"The most common level in {span} ({_list(recent)}) is {winner.name}"
+        text += f", {top} time{'s' if top > 1 else ''}"
+        if len(tied) > 1:
+            others = " and ".join(t for t in tied if t != winner_name)
+            verb = "appears" if len(tied) == 2 else "appear"
+            text += f"; {others} {verb} as often, and {winner.name} was seen most recently"
+        return text + f", so the score is where that level starts, {fmt(start)}."
+
+    start = scale.threshold(winner)
+    return Computation(start, words)
 
 
 def power_law(
@@ -275,17 +301,20 @@ def power_law(
     """Marzano's power law read at the latest attempt; a straight line when a score is 0 or less."""
     n = len(values)
     if n == 1:
+        only = values[0]
         return Computation(
-            values[0],
-            f"A learning curve needs at least two scores; with one, the result is that score: "
-            f"{fmt(values[0])}.",
+            only,
+            lambda: (
+                "A learning curve needs at least two scores; with one, the result is that "
+                f"score: {fmt(only)}."
+            ),
         )
-    xs = (
-        [math.log(i) for i in range(1, n + 1)]
-        if min(values) > 0
-        else list(map(float, range(1, n + 1)))
-    )
     curve = min(values) > 0
+    xs = (
+        _LOGS[:n]
+        if curve and n <= len(_LOGS)
+        else [math.log(i) if curve else float(i) for i in range(1, n + 1)]
+    )
     ys = [math.log(v) for v in values] if curve else list(values)
     mx, my = _mean(xs), _mean(ys)
     sxx = math.fsum((x - mx) ** 2 for x in xs)
@@ -295,50 +324,61 @@ def power_law(
         value = math.exp(a + b * math.log(n))
         return Computation(
             value,
-            f"The learning curve that best fits your {n} scores in order ({_list(values)}) "
-            f"reads {fmt(value)} at your latest attempt ({n}) (the curve: {fmt(math.exp(a))} × "
-            f"attempt to the power {b:.2f}).",
+            lambda: (
+                f"The learning curve that best fits your {n} scores in order ({_list(values)}) "
+                f"reads {fmt(value)} at your latest attempt ({n}) (the curve: "
+                f"{fmt(math.exp(a))} × attempt to the power {b:.2f})."
+            ),
         )
     value = a + b * n
     return Computation(
         value,
-        f"A learning curve cannot use a score of 0 or less, so this uses the straight line that "
-        f"best fits your {n} scores in order ({_list(values)}): {fmt(a)} "
-        f"{'+' if b >= 0 else '−'} {fmt(abs(b))} per attempt; at your latest attempt ({n}) it "
-        f"reads {fmt(value)}.",
+        lambda: (
+            "A learning curve cannot use a score of 0 or less, so this uses the straight line "
+            f"that best fits your {n} scores in order ({_list(values)}): {fmt(a)} "
+            f"{'+' if b >= 0 else '−'} {fmt(abs(b))} per attempt; at your latest attempt ({n}) "
+            f"it reads {fmt(value)}."
+        ),
     )
+
+
+_LOGS = [math.log(i) for i in range(1, 257)]
 
 
 def knowledge_tracing(
     values: Sequence[float], params: Mapping[str, float], scale: ProficiencyScale
 ) -> Computation:
     """Bayesian Knowledge Tracing: the chance the skill is known after right/wrong evidence."""
-    bar = scale.mastery_points
+    bar = scale.mastery_threshold
     answers = [v >= bar for v in values]
     trace = bkt_trace(answers, params["l0"], params["transit"], params["guess"], params["slip"])
     p = trace[-1]
-    steps = ", ".join(
-        f"{'right' if right else 'not yet'} → {pct(q)}"
-        for right, q in zip(answers, trace, strict=True)
-    )
     need, near = params["threshold"], params["near"]
     if p >= need:
-        status, verdict = Status.MASTERED, f"at or above the {pct(need)} needed for mastery"
+        status = Status.MASTERED
     elif p >= near:
-        status, verdict = (
-            Status.NEAR,
-            f"below the {pct(need)} needed for mastery but at least {pct(near)}",
-        )
+        status = Status.NEAR
     else:
-        status, verdict = Status.NOT_YET, f"below {pct(near)}"
-    return Computation(
-        None,
-        f"Each score counts as right when it reaches mastery ({fmt(bar)}). Starting from a "
-        f"{pct(params['l0'])} chance that you already knew this, after each piece of evidence: "
-        f"{steps}. {pct(p)} is {verdict}.",
-        probability=p,
-        status=status,
-    )
+        status = Status.NOT_YET
+
+    def words() -> str:
+        steps = ", ".join(
+            f"{'right' if right else 'not yet'} → {pct(q)}"
+            for right, q in zip(answers, trace, strict=True)
+        )
+        if status is Status.MASTERED:
+            verdict = f"at or above the {pct(need)} needed for mastery"
+        elif status is Status.NEAR:
+            verdict = f"below the {pct(need)} needed for mastery but at least {pct(near)}"
+        else:
+            verdict = f"below {pct(near)}"
+        return (
+            f"Each score counts as right when it reaches mastery ({fmt(bar)}). Starting from a "
+            f"{pct(params['l0'])} chance that you already knew this, after each piece of "
+            f"evidence: {steps}. {pct(p)} is {verdict}."
+        )
+
+    return Computation(None, words, probability=p, status=status)
 
 
 _WEIGHT = "how much the latest score counts, in percent"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from lti_tool.mastery.errors import MasteryInputError
 from lti_tool.mastery.numbers import fmt, percent, round_half_away
@@ -70,8 +71,11 @@ class Level:
             isinstance(self.points, bool)
             or not isinstance(self.points, int | float)
             or not math.isfinite(self.points)
+            or abs(self.points) > 1_000_000_000
         ):
-            raise MasteryInputError("points", "must be a finite number")
+            raise MasteryInputError(
+                "points", "must be a number between -1,000,000,000 and 1,000,000,000"
+            )
 
 
 @dataclass(frozen=True)
@@ -166,27 +170,32 @@ class ProficiencyScale:
             name="Canvas legacy outcome",
         )
 
-    @property
+    @cached_property
     def top(self) -> float:
         """The highest level's points: the scale every score is rescaled to."""
         return self.levels[0].points
 
-    @property
+    @cached_property
     def bottom(self) -> float:
         """The lowest level's points."""
         return self.levels[-1].points
 
-    @property
+    @cached_property
     def mastery_level(self) -> Level:
         """The level that means mastered."""
         return next(lv for lv in self.levels if lv.mastery)
 
-    @property
+    @cached_property
     def mastery_points(self) -> float:
         """The points at which a score counts as mastery."""
         return self.mastery_level.points
 
-    @property
+    @cached_property
+    def mastery_threshold(self) -> float:
+        """The score at which mastery starts: the mastery level's points, or its cut score."""
+        return self.threshold(self.mastery_level)
+
+    @cached_property
     def full_version(self) -> str:
         """The scale's version, and its cut scores' version when it has its own."""
         if self.cut_scores is None:

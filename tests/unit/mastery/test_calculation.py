@@ -96,7 +96,7 @@ def test_explanation_lists_evidence_in_order_and_what_was_left_out() -> None:
     assert "Quiz 2, 4 Sep 2026 (no score entered; a missing score does not count as 0)" in text
     assert "Essay, 2 Sep 2026 (excused)" in text
     assert [u.index for u in result.used] == [2, 0]
-    assert [x.index for x in result.excluded] == [1, 3]
+    assert [x.index for x in result.excluded] == [3, 1]  # left out, also in time order
 
 
 def test_rubric_levels_are_evidence() -> None:
