@@ -433,7 +433,8 @@ def _sync(
             progress(position + 1)
 
     for chunk in _chunks(inserts):
-        session.execute(insert(model), chunk)
+        # Core executemany: the ORM's bulk path costs more than the database on large imports.
+        session.execute(insert(model.__table__), chunk)
     for chunk in _chunks(updates):
         session.execute(update(model), chunk)
 
