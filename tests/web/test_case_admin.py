@@ -189,7 +189,7 @@ def test_author_a_portrait_of_a_graduate_with_a_crosswalk(
         )
         dok = session.scalar(
             select(CaseItem.identifier).where(CaseItem.human_coding_scheme != "COM").limit(1)
-        )  # noqa: E711
+        )
     client.post(
         f"/standards/{doc_id}/items",
         data={**post, "statement": "Explains ideas to an audience", "code": "COM.1",
