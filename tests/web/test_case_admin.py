@@ -228,3 +228,22 @@ def test_forms_need_the_csrf_token(client: FlaskClient, admin: str) -> None:
     """A post without the launch's CSRF token is refused."""
     resp = client.post("/standards/new", data={"ltik": admin, "title": "x", "creator": "y"})
     assert resp.status_code == 400
+
+
+def test_oversize_and_deeply_nested_uploads_are_refused(
+    client: FlaskClient, admin: str, app: Flask
+) -> None:
+    """Over the upload limit: 413 with a sentence; JSON nested too deep: 400; nothing stored."""
+    page = client.get(f"/standards/?ltik={admin}").get_data(as_text=True)
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    resp = client.post(
+        "/standards/import",
+        data={"ltik": admin, "csrf_token": csrf(page), "file": (io.BytesIO(b" " * 8192), "x.json")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 413
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    deep = upload(client, admin, b"[" * 50_000 + b"]" * 50_000)
+    assert deep.status_code == 400 and "nests" in deep.get_data(as_text=True)
+    with app.extensions["db_sessions"]() as session:
+        assert session.scalar(select(func.count()).select_from(CaseDocument)) == 0
