@@ -172,6 +172,9 @@ def strict_object(cls: str, data: dict[str, Any], version: str) -> dict[str, Any
         if kind is None:
             moved[key] = value
             continue
+        if kind is STR and type(value) is str:  # the common case, kept cheap for large exports
+            out[key] = value
+            continue
         conformed = _conform(kind, value, version)
         if conformed is _BAD:
             moved[key] = value

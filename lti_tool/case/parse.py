@@ -17,6 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from lti_tool.case.model import (
@@ -40,7 +41,19 @@ _UUID = re.compile(
     r"^(?:urn:uuid:)?\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?"
     r"([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$"
 )
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _TYPES_BY_LOWER = {t.lower(): t for t in ASSOCIATION_TYPES_11}
+_SPECIAL_KEYS = frozenset(
+    {
+        "lastChangeDateTime",
+        "statusStartDate",
+        "statusEndDate",
+        "identifier",
+        "rubricId",
+        "rubricCriterionId",
+        "sequenceNumber",
+    }
+)
 # Deeper JSON than this is refused before it reaches the parser's recursion limit.
 MAX_JSON_DEPTH = 64
 PACKAGE_KEYS = ("CFDocument", "CFItems", "CFAssociations", "CFDefinitions", "CFRubrics")
@@ -73,12 +86,15 @@ def normalise_identifier(value: str) -> str | None:
     Accepts upper case, braces, a `urn:uuid:` prefix and 32 hex digits without dashes (CaSS),
     and the non-RFC-4122 ids real data uses (`00000000-0000-0000-0000-000000000001`).
     """
+    if _CANONICAL_UUID.match(value):
+        return value
     match = _UUID.match(value.strip())
     if not match:
         return None
     return "-".join(match.groups()).lower()
 
 
+@lru_cache(maxsize=8192)
 def normalise_datetime(value: str) -> str | None:
     """An ISO 8601 date-time as UTC with `Z`; a value without a zone is read as UTC."""
     text = value.strip()
@@ -104,6 +120,7 @@ def normalise_date(value: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def parse_datetime(value: str) -> datetime:
     """The aware UTC datetime of a normalised date-time string."""
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -167,41 +184,49 @@ class _Reader:
     # --- values -------------------------------------------------------------------------------
 
     def clean(self, value: Any, path: str) -> Any:
-        """Drop explicit nulls and normalise ids, dates and links, recursively."""
+        """Drop explicit nulls and normalise ids, dates and links, recursively.
+
+        The hot path of a large import: plain strings pass through untouched, and a field's
+        JSON path is only built when the field is a container or has a problem.
+        """
         if isinstance(value, dict):
             out: dict[str, Any] = {}
             for key, val in value.items():
                 if val is None:
                     continue
-                out[key] = self.clean_field(key, val, f"{path}.{key}")
+                if type(val) is str:
+                    out[key] = self.clean_string(key, val, path) if key in _SPECIAL_KEYS else val
+                elif isinstance(val, dict | list):
+                    out[key] = self.clean(val, f"{path}.{key}")
+                elif key == "sequenceNumber" and isinstance(val, float) and val.is_integer():
+                    out[key] = int(val)
+                else:
+                    out[key] = val
             return out
         if isinstance(value, list):
             return [self.clean(v, f"{path}[{n}]") for n, v in enumerate(value) if v is not None]
         return value
 
-    def clean_field(self, key: str, value: Any, path: str) -> Any:
-        if isinstance(value, str):
-            if key == "lastChangeDateTime":
-                norm = normalise_datetime(value)
-                if norm is None:
-                    self.problem(path, f"{value!r} is not an ISO 8601 date-time")
-                    return value
-                return norm
-            if key in ("statusStartDate", "statusEndDate"):
-                norm = normalise_date(value)
-                if norm is None:
-                    self.problem(path, f"{value!r} is not an ISO 8601 date")
-                    return value
-                return norm
-            if key in ("identifier", "rubricId", "rubricCriterionId"):
-                # LinkGenURI identifiers may be any string; keep those that are not UUIDs.
-                return normalise_identifier(value) or value.strip()
-            if key == "sequenceNumber" and value.strip().lstrip("-").isdigit():
-                return int(value.strip())
-            return value
-        if key == "sequenceNumber" and isinstance(value, float) and value.is_integer():
-            return int(value)
-        return self.clean(value, path)
+    def clean_string(self, key: str, value: str, path: str) -> Any:
+        """Normalise one string field whose key carries a date, an identifier or a number."""
+        if key == "lastChangeDateTime":
+            norm = normalise_datetime(value)
+            if norm is None:
+                self.problem(f"{path}.{key}", f"{value!r} is not an ISO 8601 date-time")
+                return value
+            return norm
+        if key in ("statusStartDate", "statusEndDate"):
+            norm = normalise_date(value)
+            if norm is None:
+                self.problem(f"{path}.{key}", f"{value!r} is not an ISO 8601 date")
+                return value
+            return norm
+        if key == "sequenceNumber":
+            text = value.strip()
+            return int(text) if text.lstrip("-").isdigit() else value
+        # identifier, rubricId, rubricCriterionId. LinkGenURI identifiers may be any string;
+        # those that are not UUIDs are kept as given (trimmed).
+        return normalise_identifier(value) or value.strip()
 
     # --- nodes --------------------------------------------------------------------------------
 

@@ -9,8 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.case.export import package_to_json
+from lti_tool.case.model import CFItem, tree
 from lti_tool.case.parse import normalise_identifier
-from lti_tool.db.case_store import find_document, list_documents, load_package
+from lti_tool.db.case_store import (
+    associations_touching,
+    find_document,
+    find_node,
+    list_documents,
+    load_package,
+)
 from lti_tool.db.models.case import CaseAssociation, CaseItem
 
 
@@ -66,3 +73,64 @@ def export_framework(session: Session, identifier: str, version: str | None) -> 
     if document is None:
         raise FrameworkNotFound(f"No framework with identifier {identifier} is stored.")
     return package_to_json(load_package(session, document), version)
+
+
+@dataclass(frozen=True)
+class FrameworkView:
+    """A framework to browse: its document, its tree, and items matching a search."""
+
+    document: Any
+    source: str
+    private: bool
+    tree: tuple[Any, ...]
+    matches: list[Any] | None
+    item_count: int
+
+
+def browse(session: Session, identifier: str, query: str = "") -> FrameworkView:
+    """A framework as a tree (sequenceNumber order, stable fallback), and a search of its items.
+
+    The search matches the code or the statement, case-insensitively.
+    """
+    ident = normalise_identifier(identifier) or identifier.strip()
+    document = find_document(session, ident)
+    if document is None:
+        raise FrameworkNotFound(f"No framework with identifier {identifier} is stored.")
+    package = load_package(session, document)
+    matches = None
+    needle = query.strip().lower()
+    if needle:
+        matches = [
+            i
+            for i in package.items
+            if needle in (i.human_coding_scheme or "").lower() or needle in i.full_statement.lower()
+        ]
+    return FrameworkView(
+        package.document,
+        document.source,
+        document.private,
+        tree(package),
+        matches,
+        len(package.items),
+    )
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item with the associations it is an end of, in any framework."""
+
+    item: Any
+    document_identifier: str
+    document_title: str
+    associations: list[dict[str, Any]]
+
+
+def item_detail(session: Session, identifier: str) -> ItemView:
+    """An item and every association that starts or ends at it."""
+    ident = normalise_identifier(identifier) or identifier.strip()
+    found = find_node(session, CaseItem, ident)
+    if found is None:
+        raise FrameworkNotFound(f"No item with identifier {identifier} is stored.")
+    item, document = found
+    assocs = [a.data for a, _doc in associations_touching(session, ident, include_private=True)]
+    return ItemView(CFItem("CFItem", item.data), document.identifier, document.title, assocs)

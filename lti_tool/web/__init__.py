@@ -23,3 +23,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.web import deep_linking
 
     app.register_blueprint(deep_linking.bp)
+
+    from lti_tool.web import case_admin
+
+    app.register_blueprint(case_admin.bp)

@@ -6,10 +6,11 @@ Spec: https://www.imsglobal.org/spec/case/v1p1/ (REST/JSON Binding §2, §3, App
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from lti_tool.app import db_session
 from lti_tool.case.schema import OPENAPI_11
@@ -96,9 +97,27 @@ def document(api_version: str, sourced_id: str) -> Response:
 
 @bp.get("/CFPackages/<sourced_id>")
 def package(api_version: str, sourced_id: str) -> Response:
-    """A whole framework, streamed as it is read."""
-    chunks = _provider(api_version).package(sourced_id)
-    return Response(stream_with_context(chunks), mimetype="application/json")
+    """A whole framework, streamed as it is read.
+
+    The body outlives the request, so it reads through a session of its own, closed when the
+    body has been sent (or the client went away).
+    """
+    session = current_app.extensions["db_sessions"]()
+    try:
+        chunks = CaseProvider(session, api_version, current_app.config["BASE_URL"]).package(
+            sourced_id
+        )
+    except BaseException:
+        session.close()
+        raise
+
+    def body() -> Iterator[str]:
+        try:
+            yield from chunks
+        finally:
+            session.close()
+
+    return Response(body(), mimetype="application/json")
 
 
 @bp.get("/CFItems/<sourced_id>")

@@ -2,7 +2,7 @@
 
 Revision ID: case_0001
 Revises: 0001
-Create Date: 2026-11-29 16:24:23.055793
+Create Date: 2026-11-29 16:37:19.252037
 """
 
 from collections.abc import Sequence
@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("package_data", sa.JSON(), nullable=False),
+        sa.Column("source_digest", sa.String(length=64), nullable=True),
         sa.Column("imported_at", lti_tool.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", lti_tool.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_document")),

@@ -69,6 +69,21 @@ def test_reimport_changes_nothing(db_session: Session) -> None:
     assert find_document(db_session, first.document_identifier).updated_at == stamp  # type: ignore[union-attr]
 
 
+def test_reimport_of_the_same_content_in_other_words_changes_nothing(db_session: Session) -> None:
+    """Keys reordered, nulls and upper-case ids added: compared node by node, still unchanged."""
+    raw = read(SBAC_MATH)
+    import_package(db_session, copy.deepcopy(raw), "file")
+    before = db_session.execute(select(CaseItem.id, CaseItem.content_hash)).all()
+    variant = copy.deepcopy(raw)
+    variant["CFItems"] = [dict(reversed(list(i.items()))) for i in variant["CFItems"]]
+    variant["CFItems"][0]["alternativeLabel"] = None
+    variant["CFItems"][1]["identifier"] = variant["CFItems"][1]["identifier"].upper()
+    report = import_package(db_session, variant, "file")
+    assert report.outcome == "unchanged"
+    assert report.counts["CFItems"].unchanged == 585
+    assert db_session.execute(select(CaseItem.id, CaseItem.content_hash)).all() == before
+
+
 def test_changed_item_keeps_its_identifier_and_missing_item_is_deprecated(
     db_session: Session,
 ) -> None:

@@ -40,6 +40,8 @@ class CaseDocument(Base):
     # Package-level parts that are not nodes: extensions, CFDefinitions.extensions, unknown
     # top-level keys, which top-level keys the source had.
     package_data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Digest of the package exactly as last imported: the same file again is a no-op at once.
+    source_digest: Mapped[str | None] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
