@@ -21,6 +21,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -62,7 +63,7 @@ XLSX_ROUND_TRIP_LOSSES = (
     "LinkURI titles and identifiers of item types and licences (rebuilt from their titles)",
     "the root convention: top-level items become children of the document (OpenSALT's)",
     "characters XML 1.0 cannot hold (control characters other than tab, CR, LF)",
-    "CR of a CRLF line end inside a cell (spreadsheet XML normalises line ends)",
+    "text past 32,767 characters in one cell (Excel's limit)",
 )
 
 # Formula injection (CWE-1236): a cell that starts with one of these is run as a formula by
@@ -807,7 +808,10 @@ def _check_workbook_archive(data: bytes) -> None:
                 try:
                     with archive.open(info) as part:
                         head = part.read(4096)
-                except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+                except (
+                    zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
+                    NotImplementedError, RuntimeError,
+                ):  # fmt: skip
                     raise CaseFormatError(
                         f"part {info.filename} of the workbook is damaged", "workbook"
                     ) from None
