@@ -219,8 +219,12 @@ def _rows(
     fields: Mapping[str, str],
     problems: ProblemCollector,
     keep_unknown: bool = False,
+    required: tuple[str, ...] = (),
 ) -> Iterator[_Row]:
-    """Rows keyed by field name, from (row number, cells) records whose first is the header."""
+    """Rows keyed by field name, from (row number, cells) records whose first is the header.
+
+    A sheet without a `required` column is reported once, not on every row.
+    """
     iterator = iter(records)
     header_row = next(iterator, None)
     if header_row is None:
@@ -242,6 +246,10 @@ def _rows(
             continue
         seen.add(target)
         columns.append((index, target, canonical is None))
+    missing = [name for name in required if name not in seen]
+    if missing:
+        problems.add(f"{label}, row 1", f"no {' or '.join(missing)} column in the header")
+        return
     count = 0
     for number, cells in iterator:
         if all(_cell_text(c) is None for c in cells):
@@ -878,7 +886,12 @@ def parse_xlsx(
             problems.add(doc_rows[1].where, "only one document per workbook")
         builder.set_document(doc_rows[0], "", fallback)
         item_rows = _rows(
-            _sheet_records(workbook[ITEM_SHEET]), ITEM_SHEET, _ITEM_FIELDS, problems, True
+            _sheet_records(workbook[ITEM_SHEET]),
+            ITEM_SHEET,
+            _ITEM_FIELDS,
+            problems,
+            True,
+            ("fullStatement",),
         )
         added = _item_rows(builder, item_rows)
         association_rows: list[_Row] = []
@@ -889,6 +902,7 @@ def parse_xlsx(
                     ASSOCIATION_SHEET,
                     _ASSOCIATION_FIELDS,
                     problems,
+                    required=("associationType",),
                 )
             )
     except CaseFormatError:
@@ -998,7 +1012,7 @@ def parse_csv(
     if "creator" not in doc_cells:
         doc_cells["creator"] = "Spreadsheet import"
     builder.set_document(doc_row, stem or "Imported framework", changed_at)
-    rows = _rows(body, "CSV", _ITEM_FIELDS, problems, True)
+    rows = _rows(body, "CSV", _ITEM_FIELDS, problems, True, ("fullStatement",))
     rows = (_Row(r.where.replace("CSV, row", "line"), r.cells, r.extra) for r in rows)
     added = _item_rows(builder, rows)
     if not added and not problems:
