@@ -21,6 +21,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -62,7 +63,7 @@ XLSX_ROUND_TRIP_LOSSES = (
     "LinkURI titles and identifiers of item types and licences (rebuilt from their titles)",
     "the root convention: top-level items become children of the document (OpenSALT's)",
     "characters XML 1.0 cannot hold (control characters other than tab, CR, LF)",
-    "CR of a CRLF line end inside a cell (spreadsheet XML normalises line ends)",
+    "text past 32,767 characters in one cell (Excel's limit)",
 )
 
 # Formula injection (CWE-1236): a cell that starts with one of these is run as a formula by
@@ -218,8 +219,12 @@ def _rows(
     fields: Mapping[str, str],
     problems: ProblemCollector,
     keep_unknown: bool = False,
+    required: tuple[str, ...] = (),
 ) -> Iterator[_Row]:
-    """Rows keyed by field name, from (row number, cells) records whose first is the header."""
+    """Rows keyed by field name, from (row number, cells) records whose first is the header.
+
+    A sheet without a `required` column is reported once, not on every row.
+    """
     iterator = iter(records)
     header_row = next(iterator, None)
     if header_row is None:
@@ -241,6 +246,10 @@ def _rows(
             continue
         seen.add(target)
         columns.append((index, target, canonical is None))
+    missing = [name for name in required if name not in seen]
+    if missing:
+        problems.add(f"{label}, row 1", f"no {' or '.join(missing)} column in the header")
+        return
     count = 0
     for number, cells in iterator:
         if all(_cell_text(c) is None for c in cells):
@@ -807,7 +816,10 @@ def _check_workbook_archive(data: bytes) -> None:
                 try:
                     with archive.open(info) as part:
                         head = part.read(4096)
-                except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+                except (
+                    zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
+                    NotImplementedError, RuntimeError,
+                ):  # fmt: skip
                     raise CaseFormatError(
                         f"part {info.filename} of the workbook is damaged", "workbook"
                     ) from None
@@ -874,7 +886,12 @@ def parse_xlsx(
             problems.add(doc_rows[1].where, "only one document per workbook")
         builder.set_document(doc_rows[0], "", fallback)
         item_rows = _rows(
-            _sheet_records(workbook[ITEM_SHEET]), ITEM_SHEET, _ITEM_FIELDS, problems, True
+            _sheet_records(workbook[ITEM_SHEET]),
+            ITEM_SHEET,
+            _ITEM_FIELDS,
+            problems,
+            True,
+            ("fullStatement",),
         )
         added = _item_rows(builder, item_rows)
         association_rows: list[_Row] = []
@@ -885,6 +902,7 @@ def parse_xlsx(
                     ASSOCIATION_SHEET,
                     _ASSOCIATION_FIELDS,
                     problems,
+                    required=("associationType",),
                 )
             )
     except CaseFormatError:
@@ -994,7 +1012,7 @@ def parse_csv(
     if "creator" not in doc_cells:
         doc_cells["creator"] = "Spreadsheet import"
     builder.set_document(doc_row, stem or "Imported framework", changed_at)
-    rows = _rows(body, "CSV", _ITEM_FIELDS, problems, True)
+    rows = _rows(body, "CSV", _ITEM_FIELDS, problems, True, ("fullStatement",))
     rows = (_Row(r.where.replace("CSV, row", "line"), r.cells, r.extra) for r in rows)
     added = _item_rows(builder, rows)
     if not added and not problems:

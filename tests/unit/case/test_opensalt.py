@@ -211,6 +211,20 @@ def test_every_problem_is_reported_with_sheet_and_row() -> None:
     ]
 
 
+def test_sheet_without_a_needed_column_is_reported_once() -> None:
+    data = _workbook(
+        [DOC_HEADER, DOC_ROW],
+        [["identifier", "statement"], *[[f"row {n}", "x"] for n in range(50)]],
+        [["identifier", "kind"], ["a", "b"]],
+    )
+    with pytest.raises(CaseFormatError) as exc:
+        parse_xlsx(data)
+    assert _errors(exc) == [
+        {"where": "CF Item, row 1", "message": "no fullStatement column in the header"},
+        {"where": "CF Association, row 1", "message": "no associationType column in the header"},
+    ]
+
+
 def test_missing_sheet_is_named() -> None:
     wb = openpyxl.Workbook()
     wb.active.title = "Sheet1"

@@ -1,0 +1,56 @@
+"""Read a framework file of any supported format from disk, size-limited, as a CASE package.
+
+The CLI's `case import PATH` and the admin's upload call this, then hand the package to
+the CASE importer. Objects a spreadsheet or ASN export gives no URI get one under the
+tool's own CASE API, so they dereference once imported.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from lti_tool.case.formats import Format, read_framework
+from lti_tool.case.problems import CaseFormatError
+
+
+def case_uri_base(base_url: str) -> str:
+    """Where the tool's CASE 1.1 API lives, the prefix of the URIs it mints."""
+    return f"{base_url.rstrip('/')}/ims/case/v1p1"
+
+
+def read_framework_bytes(
+    filename: str, data: bytes, *, base_url: str | None = None
+) -> tuple[Format, dict[str, Any]]:
+    """An uploaded framework (name and bytes) as (format, CASE package dict)."""
+    return read_framework(filename, data, uri_base=case_uri_base(base_url) if base_url else None)
+
+
+def read_framework_file(
+    path: str | os.PathLike[str], *, max_bytes: int, base_url: str | None = None
+) -> tuple[Format, dict[str, Any]]:
+    """A framework file on disk as (format, CASE package dict); refuses files over max_bytes.
+
+    Raises CaseFormatError for a missing, unreadable, too large or malformed file.
+    """
+    file = Path(path)
+    if file.is_dir():
+        raise CaseFormatError("this is a folder, not a file", str(path))
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            raise CaseFormatError(
+                f"the file is {size:,} bytes; the import limit is {max_bytes:,} "
+                "(LTI_TOOL_MAX_UPLOAD_BYTES)",
+                file.name,
+            )
+        with file.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise CaseFormatError("no such file", str(path)) from None
+    except OSError as exc:
+        raise CaseFormatError(f"cannot read the file ({exc.strerror})", str(path)) from None
+    if len(data) > max_bytes:
+        raise CaseFormatError(f"the file grew past the {max_bytes:,}-byte limit", file.name)
+    return read_framework_bytes(file.name, data, base_url=base_url)
