@@ -8,8 +8,10 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the tool serves."""
     from lti_tool.web import health, home, lti, registration
+    from lti_tool.web import verify as verify_web
 
     app.register_blueprint(health.bp)
     app.register_blueprint(lti.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(registration.bp)
+    app.register_blueprint(verify_web.bp)

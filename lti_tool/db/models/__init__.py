@@ -1,6 +1,7 @@
 """Every mapped table, imported here so that Alembic and the metadata see them all."""
 
 from lti_tool.db.base import Base
+from lti_tool.db.models.clr import CredentialKey, IssuedCredential, StatusList  # noqa: F401
 from lti_tool.db.models.lti import (  # noqa: F401
     CacheEntry,
     Context,
