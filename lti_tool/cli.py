@@ -400,6 +400,20 @@ def clr_sample(
         click.echo(path)
 
 
+@clr.command("map")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False))
+@with_session
+def clr_map(out_file: str, *, app: Flask, session: Session) -> None:
+    """Write the DID document and current status lists as an offline map for verifiers."""
+    from pathlib import Path
+
+    from lti_tool.usecases.credential_samples import write_map
+
+    click.echo(
+        write_map(session, app.extensions["secretbox"], app.config["BASE_URL"], Path(out_file))
+    )
+
+
 def run() -> None:
     """Entry point that never shows a traceback for an interrupted command."""
     try:
