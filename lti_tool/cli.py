@@ -337,7 +337,10 @@ def clr_verify(
         raise CliUsageError(
             "--now must be an ISO date-time with a time zone, e.g. 2026-01-01T00:00:00Z"
         )
-    verdict = verify_document(session, app.config["BASE_URL"], value, now, offline)
+    try:
+        verdict = verify_document(session, app.config["BASE_URL"], value, now, offline)
+    except MalformedCredential as exc:
+        raise CliUsageError(f"{file}: {exc}") from None
     if as_json:
         click.echo(json.dumps(verdict.as_json(), indent=2))
     else:

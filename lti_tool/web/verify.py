@@ -76,11 +76,11 @@ def check() -> Any:
     )
     try:
         value = parse_input(_submitted())
+        verdict = credentials.verify_document(db_session(), _base_url(), value, utcnow())
     except MalformedCredential as exc:
         if api:
             return jsonify(verified=False, error=str(exc), reasons=[str(exc)]), 400
         return render_template("verify.html", verdict=None, error=str(exc)), 400
-    verdict = credentials.verify_document(db_session(), _base_url(), value, utcnow())
     if api:
         return jsonify(verdict.as_json())
     return render_template("verify.html", verdict=verdict, error=None)

@@ -1,4 +1,4 @@
-"""The tool's records pass the independent verifier (scripts/check-credentials) when it is present."""
+"""The tool's records pass the independent verifier (scripts/check-credentials) if present."""
 
 from __future__ import annotations
 
