@@ -12,7 +12,6 @@ from alembic import op
 
 import lti_tool.db.base
 
-
 revision: str = 'clr_0001'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
