@@ -10,6 +10,7 @@ import json
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -98,13 +99,21 @@ def export_samples(
         path = out / f"record-{learner + 1}.json"
         path.write_text(json.dumps(signed, indent=2), encoding="utf-8")
         paths.append(str(path))
+        token = credentials.issue_record_jwt(session, box, base_url, signed)
+        jwt_path = out / f"record-{learner + 1}.jwt"
+        jwt_path.write_text(token + "\n", encoding="utf-8")
+        paths.append(str(jwt_path))
     paths.append(str(write_map(session, box, base_url, out / "map.json")))
     return paths
 
 
 def write_map(session: Session, box: SecretBox, base_url: str, path: Path) -> Path:
     """The offline map an independent verifier needs: DID document and every status list."""
-    documents = {credentials.issuer_did(base_url): credentials.did_document(session, box, base_url)}
+    did_document = credentials.did_document(session, box, base_url)
+    documents: dict[str, Any] = {credentials.issuer_did(base_url): did_document}
+    for method in did_document["verificationMethod"]:
+        if "publicKeyJwk" in method:
+            documents[method["id"]] = method["publicKeyJwk"]
     for row in session.scalars(select(StatusList)):
         url = credentials.status_list_url(base_url, row.id)
         documents[url] = credentials.status_list_document(session, box, base_url, row.id)

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt import PyJWK, PyJWTError
 from sqlalchemy import select, update
@@ -30,12 +33,17 @@ from lti_tool.clr.multikey import (
     public_key_multibase,
 )
 from lti_tool.clr.statuslist import decode_list, status_list_credential
+from lti_tool.clr.vcjwt import public_jwk_json, sign_jwt
 from lti_tool.clr.verify import Verdict, verify_credential
 from lti_tool.db.base import utcnow
 from lti_tool.db.models import CredentialKey, IssuedCredential, StatusList
 from lti_tool.secretbox import SecretBox
 
-DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
+DID_CONTEXT = [
+    "https://www.w3.org/ns/did/v1",
+    "https://w3id.org/security/multikey/v1",
+    "https://w3id.org/security/jwk/v1",
+]
 
 
 class RevocationError(CredentialError):
@@ -57,30 +65,47 @@ def status_list_url(base_url: str, list_id: int) -> str:
     return f"{base_url.rstrip('/')}/clr/status/{list_id}"
 
 
-def _generate(session: Session, box: SecretBox) -> CredentialKey:
-    """A new Ed25519 key row, private seed encrypted."""
-    private = Ed25519PrivateKey.generate()
-    public = public_key_multibase(private.public_key())
-    fragment = "key-" + hashlib.sha256(public.encode()).hexdigest()[:16]
-    row = CredentialKey(
-        fragment=fragment,
-        public_key_multibase=public,
-        private_key_encrypted=box.seal(private_seed(private)),
-    )
+def _generate(session: Session, box: SecretBox, algorithm: str = "Ed25519") -> CredentialKey:
+    """A new key row (Ed25519 or ES256), private half encrypted."""
+    if algorithm == "ES256":
+        ec_private = ec.generate_private_key(ec.SECP256R1())
+        jwk = public_jwk_json(ec_private.public_key())
+        thumb = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"))
+        fragment = "jwt-" + hashlib.sha256(thumb.encode()).hexdigest()[:16]
+        der = ec_private.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        row = CredentialKey(
+            algorithm="ES256",
+            fragment=fragment,
+            public_jwk={**jwk, "alg": "ES256", "use": "sig"},
+            private_key_encrypted=box.seal(der),
+        )
+    else:
+        private = Ed25519PrivateKey.generate()
+        public = public_key_multibase(private.public_key())
+        row = CredentialKey(
+            algorithm="Ed25519",
+            fragment="key-" + hashlib.sha256(public.encode()).hexdigest()[:16],
+            public_key_multibase=public,
+            private_key_encrypted=box.seal(private_seed(private)),
+        )
     session.add(row)
     session.flush()
     return row
 
 
-def current_key(session: Session, box: SecretBox) -> CredentialKey:
-    """The key that signs new credentials, created on first use."""
+def current_key(session: Session, box: SecretBox, algorithm: str = "Ed25519") -> CredentialKey:
+    """The key that signs new credentials with algorithm, created on first use."""
     row = session.scalars(
         select(CredentialKey)
-        .where(CredentialKey.retired_at.is_(None))
+        .where(CredentialKey.retired_at.is_(None), CredentialKey.algorithm == algorithm)
         .order_by(CredentialKey.id.desc())
         .limit(1)
     ).first()
-    return row or _generate(session, box)
+    return row or _generate(session, box, algorithm)
 
 
 def rotate_key(session: Session, box: SecretBox) -> CredentialKey:
@@ -90,6 +115,27 @@ def rotate_key(session: Session, box: SecretBox) -> CredentialKey:
         update(CredentialKey).where(CredentialKey.retired_at.is_(None)).values(retired_at=now)
     )
     return _generate(session, box)
+
+
+@lru_cache(maxsize=16)
+def _ec_private(token: bytes, box: SecretBox) -> Any:
+    """Decrypt and parse an ES256 key once per process."""
+    return serialization.load_der_private_key(box.open(token), password=None)
+
+
+def jwt_key(session: Session, box: SecretBox, base_url: str) -> tuple[Any, str]:
+    """The ES256 private key for VC-JWTs and its kid (a DID URL of the issuer)."""
+    row = current_key(session, box, "ES256")
+    return _ec_private(row.private_key_encrypted, box), f"{issuer_did(base_url)}#{row.fragment}"
+
+
+def issue_record_jwt(
+    session: Session, box: SecretBox, base_url: str, record: dict[str, Any]
+) -> str:
+    """A signed record as a VC-JWT (ES256): the outer embedded proof is replaced by the JWS."""
+    private, kid = jwt_key(session, box, base_url)
+    claims = {key: value for key, value in record.items() if key != "proof"}
+    return sign_jwt(claims, private, "ES256", kid)
 
 
 @lru_cache(maxsize=16)
@@ -117,6 +163,13 @@ def did_document(session: Session, box: SecretBox, base_url: str) -> dict[str, A
             "controller": did,
             "publicKeyMultibase": row.public_key_multibase,
         }
+        if row.algorithm == "Ed25519"
+        else {
+            "id": f"{did}#{row.fragment}",
+            "type": "JsonWebKey",
+            "controller": did,
+            "publicKeyJwk": {k: v for k, v in (row.public_jwk or {}).items() if k != "use"},
+        }
         for row in rows
     ]
     return {
@@ -137,7 +190,7 @@ def key_resolver(session: Session, base_url: str) -> Callable[[str], Verificatio
         row = session.scalars(
             select(CredentialKey).where(CredentialKey.fragment == method[len(did) + 1 :])
         ).first()
-        if row is None:
+        if row is None or row.algorithm != "Ed25519":
             return None
         return VerificationKey(method, did, parse_public_key_multibase(row.public_key_multibase))
 
@@ -324,7 +377,14 @@ def verify_document(
         return None
 
     def resolve_jwk(kid: str) -> Any:
-        jwk = documents.get(kid)
+        did = issuer_did(base_url)
+        if kid.startswith(did + "#"):
+            row = session.scalars(
+                select(CredentialKey).where(CredentialKey.fragment == kid[len(did) + 1 :])
+            ).first()
+            jwk = row.public_jwk if row is not None and row.algorithm == "ES256" else None
+        else:
+            jwk = documents.get(kid)
         if isinstance(jwk, dict) and "keys" in jwk:
             jwk = next((k for k in jwk["keys"] if k.get("kid") == kid.split("#")[-1]), None)
         if not isinstance(jwk, dict):

@@ -12,16 +12,20 @@ from lti_tool.db.base import Base, utcnow
 
 
 class CredentialKey(Base):
-    """An Ed25519 key that signs credentials; the private seed is encrypted at rest.
+    """A key that signs credentials; the private half is encrypted at rest.
 
+    Ed25519 keys make Data Integrity proofs (eddsa-rdfc-2022); ES256 keys sign VC-JWTs.
     Retired keys stay in the DID document so that records they signed still verify.
     """
 
     __tablename__ = "credential_key"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16), default="Ed25519")
     fragment: Mapped[str] = mapped_column(String(64), unique=True)
-    public_key_multibase: Mapped[str] = mapped_column(String(128))
+    # Ed25519: the Multikey; ES256: empty, the key is public_jwk.
+    public_key_multibase: Mapped[str] = mapped_column(String(128), default="")
+    public_jwk: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     private_key_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
