@@ -524,6 +524,144 @@ def worker(burst: bool) -> None:
     jobs.work(app, burst=burst)
 
 
+# --- learner records (CLR 2.0) ---------------------------------------------------------------
+
+
+@main.group()
+def clr() -> None:
+    """Learner records: verify, revoke, rotate the credential key, export samples."""
+
+
+def _read_json_file(path: str, what: str) -> Any:
+    """A JSON file, or exit 2 with a plain message."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CliUsageError(f"the {what} {path} cannot be read as JSON: {exc}") from None
+
+
+@clr.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--map", "map_file", help="Offline documents of other issuers: {documents: {url: doc}}."
+)
+@click.option("--now", "now_text", help="Check validity at this ISO date-time instead of now.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole verdict as JSON.")
+@with_session
+def clr_verify(
+    file: str,
+    map_file: str | None,
+    now_text: str | None,
+    as_json: bool,
+    *,
+    app: Flask,
+    session: Session,
+) -> None:
+    """Verify a record (JSON or JWT): exit 0 verified, 1 not verified, 2 bad input."""
+    import json
+
+    from lti_tool.clr.dataintegrity import parse_datetime
+    from lti_tool.clr.errors import MalformedCredential
+    from lti_tool.clr.verify import parse_input
+    from lti_tool.db.base import utcnow
+    from lti_tool.usecases.credentials import verify_document
+
+    try:
+        with open(file, "rb") as handle:
+            value = parse_input(handle.read(5_000_001))
+    except OSError as exc:
+        raise CliUsageError(f"{file} cannot be read: {exc.strerror}") from None
+    except MalformedCredential as exc:
+        raise CliUsageError(f"{file}: {exc}") from None
+    offline = _read_json_file(map_file, "map file") if map_file else None
+    now = parse_datetime(now_text) if now_text else utcnow()
+    if now is None:
+        raise CliUsageError(
+            "--now must be an ISO date-time with a time zone, e.g. 2026-01-01T00:00:00Z"
+        )
+    try:
+        verdict = verify_document(session, app.config["BASE_URL"], value, now, offline)
+    except MalformedCredential as exc:
+        raise CliUsageError(f"{file}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(verdict.as_json(), indent=2))
+    else:
+        c = verdict.credential
+        click.echo(("VERIFIED" if verdict.verified else "NOT VERIFIED") + f": {c.name or c.id}")
+        click.echo(f"Issuer: {c.issuer_name} ({c.issuer_id})")
+        click.echo(f"Subject: {c.subject}")
+        click.echo(f"Nested credentials: {len(verdict.nested)}; claims: {len(verdict.claims)}")
+        for reason in verdict.reasons:
+            click.echo(f"- {reason}")
+    if not verdict.verified:
+        sys.exit(1)
+
+
+@clr.command("revoke")
+@click.argument("credential_id")
+@click.option("--reason", required=True, help="Why; kept with the record for the registrar.")
+@with_session
+def clr_revoke(credential_id: str, reason: str, *, app: Flask, session: Session) -> None:
+    """Revoke an issued record (and the credentials nested in it)."""
+    from lti_tool.usecases.credentials import RevocationError, revoke
+
+    try:
+        rows = revoke(session, credential_id, reason)
+    except RevocationError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"Revoked {len(rows)} credential(s); verifiers see it in the status list now.")
+
+
+@clr.command("rotate-key")
+@with_session
+def clr_rotate_key(*, app: Flask, session: Session) -> None:
+    """Sign new credentials with a new Ed25519 key; old keys stay in the DID document."""
+    from lti_tool.usecases.credentials import issuer_did, rotate_key
+
+    row = rotate_key(session, app.extensions["secretbox"])
+    click.echo(f"New credential key {issuer_did(app.config['BASE_URL'])}#{row.fragment}.")
+
+
+@clr.command("sample")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--learners", default=2, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--competencies", default=3, show_default=True, type=click.IntRange(1, 200))
+@with_session
+def clr_sample(
+    out_dir: str, learners: int, competencies: int, *, app: Flask, session: Session
+) -> None:
+    """Issue sample records for fictional learners, with a map file for offline verifiers."""
+    from lti_tool.usecases.credential_samples import export_samples
+
+    paths = export_samples(
+        session,
+        app.extensions["secretbox"],
+        app.config["BASE_URL"],
+        out_dir,
+        learners,
+        competencies,
+    )
+    for path in paths:
+        click.echo(path)
+
+
+@clr.command("map")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False))
+@with_session
+def clr_map(out_file: str, *, app: Flask, session: Session) -> None:
+    """Write the DID document and current status lists as an offline map for verifiers."""
+    from pathlib import Path
+
+    from lti_tool.usecases.credential_samples import write_map
+
+    click.echo(
+        write_map(session, app.extensions["secretbox"], app.config["BASE_URL"], Path(out_file))
+    )
+
+
 def run() -> None:
     """Entry point that never shows a traceback for an interrupted command."""
     try:

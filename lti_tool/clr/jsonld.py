@@ -59,9 +59,17 @@ _UNSET: Any = object()
 _IRI, _TYPE, _CONTAINER, _CONTEXT, _PROTECTED, _PREFIX = range(6)
 
 
+_ABSOLUTE_CACHE: dict[str, bool] = {}
+
+
 def is_absolute_iri(value: str) -> bool:
     """True for an absolute IRI or a blank node label (jsonld.js's test)."""
-    return bool(_ABSOLUTE_IRI.match(value))
+    found = _ABSOLUTE_CACHE.get(value)
+    if found is None:
+        found = bool(_ABSOLUTE_IRI.match(value))
+        if len(_ABSOLUTE_CACHE) < 100_000:
+            _ABSOLUTE_CACHE[value] = found
+    return found
 
 
 class ActiveContext:
@@ -374,8 +382,12 @@ def _expand(active: ActiveContext, prop: str | None, element: Any, from_map: boo
             active = active.derive(scoped, override_protected=True)
         return _expand_value(active, prop, element)
     if active.previous is not None and not from_map:
-        keys = [active.expand_vocab(key) for key in element]
-        if "@value" not in keys and not (len(keys) == 1 and keys[0] == "@id"):
+        # A value object, or a bare reference {"id": ...}, keeps the type-scoped context.
+        expand_vocab = active.expand_vocab
+        keeps = any(expand_vocab(key) == "@value" for key in element) or (
+            len(element) == 1 and expand_vocab(next(iter(element))) == "@id"
+        )
+        if not keeps:
             active = active.previous
     if scoped is not _UNSET:
         active = active.derive(scoped, override_protected=True)

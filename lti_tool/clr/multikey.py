@@ -70,11 +70,11 @@ def parse_public_key_multibase(text: str) -> Ed25519PublicKey:
 
 
 def secret_key_multibase(private: Ed25519PrivateKey) -> str:
-    """The Multikey `secretKeyMultibase` (for export; never published)."""
-    raw = private.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    """The Multikey `secretKeyMultibase` (seed then public key, as Digital Bazaar writes it)."""
+    public = private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
-    return multibase_encode(ED25519_PRIV_PREFIX + raw)
+    return multibase_encode(ED25519_PRIV_PREFIX + private_seed(private) + public)
 
 
 def private_key_from_seed(seed: bytes) -> Ed25519PrivateKey:

@@ -38,13 +38,27 @@ def _iri(value: str) -> str:
     return f"<{value}>"
 
 
+# IRIs and literals repeat across quads and documents (predicates, types, issuer, dates).
+_TEXT_CACHE: dict[Term, str] = {}
+_TEXT_CACHE_LIMIT = 200_000
+
+
 def _term(term: Term, labels: dict[str, str] | None = None) -> str:
     """One term in canonical N-Quads form."""
-    kind = term[0]
-    if kind == "I":
-        return _iri(term[1])
-    if kind == "B":
+    if term[0] == "B":
         return f"_:{labels[term[1]] if labels is not None else term[1]}"
+    text = _TEXT_CACHE.get(term)
+    if text is None:
+        if len(_TEXT_CACHE) >= _TEXT_CACHE_LIMIT:
+            _TEXT_CACHE.clear()
+        text = _TEXT_CACHE[term] = _plain_term(term)
+    return text
+
+
+def _plain_term(term: Term) -> str:
+    """An IRI or literal in canonical N-Quads form."""
+    if term[0] == "I":
+        return _iri(term[1])
     lexical = term[1]
     if _LITERAL_NEEDS.search(lexical):
         lexical = lexical.translate(_LITERAL_ESCAPES)

@@ -6,13 +6,13 @@ header `alg`, `typ: JWT`, `kid`; claims = the credential plus iss, sub, jti, nbf
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from lti_tool.clr.dataintegrity import parse_datetime
 from lti_tool.clr.errors import MalformedCredential, SigningError
@@ -61,7 +61,8 @@ def sign_jwt(credential: dict[str, Any], private_key: Any, alg: str, kid: str) -
         raise SigningError("RS256 needs an RSA private key")
     if alg == "ES256" and not isinstance(private_key, ec.EllipticCurvePrivateKey):
         raise SigningError("ES256 needs a P-256 private key")
-    claims = {**credential, **registered_claims(credential)}
+    registered = {k: v for k, v in registered_claims(credential).items() if v is not None}
+    claims = {**credential, **registered}
     return jwt.encode(claims, private_key, algorithm=alg, headers={"kid": kid, "typ": "JWT"})
 
 
@@ -130,8 +131,6 @@ def verify_jwt(token: str, resolve: JwkResolver) -> JwtCheck:
 
 def public_jwk_json(public_key: Any) -> dict[str, Any]:
     """The public JWK (dict) of an RSA or EC public key."""
-    return json.loads(
-        jwt.algorithms.get_default_algorithms()[
-            "RS256" if isinstance(public_key, rsa.RSAPublicKey) else "ES256"
-        ].to_jwk(public_key)
-    )
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return dict(RSAAlgorithm.to_jwk(public_key, as_dict=True))
+    return dict(ECAlgorithm.to_jwk(public_key, as_dict=True))

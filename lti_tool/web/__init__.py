@@ -7,7 +7,19 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the tool serves."""
-    from lti_tool.web import classroom, health, home, instructor, learner, lti, registration
+    from lti_tool.web import (
+        case_admin,
+        case_api,
+        classroom,
+        deep_linking,
+        health,
+        home,
+        instructor,
+        learner,
+        lti,
+        registration,
+    )
+    from lti_tool.web import verify as verify_web
 
     app.register_blueprint(health.bp)
     app.register_blueprint(lti.bp)
@@ -16,14 +28,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(instructor.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(classroom.bp)
-    from lti_tool.web import case_api
-
     app.register_blueprint(case_api.bp)
-
-    from lti_tool.web import deep_linking
-
-    app.register_blueprint(deep_linking.bp)
-
-    from lti_tool.web import case_admin
-
     app.register_blueprint(case_admin.bp)
+    app.register_blueprint(deep_linking.bp)
+    app.register_blueprint(verify_web.bp)

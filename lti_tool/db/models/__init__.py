@@ -18,6 +18,7 @@ from lti_tool.db.models.classroom import (  # noqa: F401
     MasteryState,
     SyncRun,
 )
+from lti_tool.db.models.clr import CredentialKey, IssuedCredential, StatusList  # noqa: F401
 from lti_tool.db.models.lti import (  # noqa: F401
     CacheEntry,
     Context,

@@ -13,6 +13,7 @@ from lti_tool.clr.multikey import (
     b58encode,
     parse_public_key_multibase,
     public_key_multibase,
+    secret_key_multibase,
 )
 from tests.unit.clr.vectors import KEYPAIR, load, only_proof, resolve, test_signer, unsigned
 
@@ -109,6 +110,10 @@ def test_signing_keeps_the_input_unchanged():
     before = copy.deepcopy(document)
     dataintegrity.sign(document, test_signer(), "2024-01-01T00:00:00Z")
     assert document == before
+
+
+def test_secret_key_multibase_matches_the_published_test_key():
+    assert secret_key_multibase(test_signer().private_key) == KEYPAIR["secretKeyMultibase"]
 
 
 def test_multikey_round_trips():
