@@ -8,6 +8,7 @@ Usage (a use case, a background job or a CLI command)::
                                    resource_id="competency:42")
     grades = client.results(item)                     # Result.score is None when ungraded
     batch = client.results_for(items)                 # many line items, bounded concurrency
+    snap = client.fetch_course()                      # roster + line items + all results
     client.post_score(item, user_id, 3, 4)            # monotonic timestamp, score media type
     roster = client.members()                         # NRPS, every page
 
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CourseServices",
+    "CourseSnapshot",
     "LineItem",
     "Member",
     "Result",
@@ -118,6 +120,21 @@ class ResultsBatch:
     def complete(self) -> bool:
         """True when every line item's results were fetched."""
         return not self.failed
+
+
+@dataclass
+class CourseSnapshot:
+    """What one sync reads: the roster (None when it failed), line items, their results."""
+
+    line_items: list[LineItem]
+    members: list[Member] | None = None
+    members_error: ServiceError | None = None
+    results: ResultsBatch = field(default_factory=ResultsBatch)
+
+    @property
+    def complete(self) -> bool:
+        """True when the roster and every line item's results were fetched."""
+        return self.members_error is None and self.results.complete
 
 
 class ServiceClient:
@@ -239,6 +256,31 @@ class ServiceClient:
             comment=comment,
             timestamp=timestamp,
         )
+
+    def fetch_course(self, *, concurrency: int | None = None) -> CourseSnapshot:
+        """The roster, the line items and every line item's results, `concurrency` at a time.
+
+        The roster's pages and each line item's pages form chains (each page names the
+        next); the chains run side by side in one pool, the roster's first because it is
+        the longest, so no more than `concurrency` requests are ever in flight.
+        """
+        items = self.line_items()
+        tasks: list[LineItem | None] = [None, *items]
+
+        def run(task: LineItem | None) -> list[Member] | list[Result]:
+            return self.members() if task is None else self.ags.results(task)
+
+        outcomes = bounded_map(run, tasks, concurrency or self.concurrency, (ServiceError,))
+        snapshot = CourseSnapshot(line_items=items)
+        for outcome in outcomes:
+            if outcome.item is None:
+                snapshot.members = outcome.value  # type: ignore[assignment]
+                snapshot.members_error = outcome.error  # type: ignore[assignment]
+            elif outcome.error is not None:
+                snapshot.results.failed[outcome.item.id] = outcome.error  # type: ignore[assignment]
+            else:
+                snapshot.results.fetched[outcome.item.id] = outcome.value or []  # type: ignore[assignment]
+        return snapshot
 
     # --- NRPS --------------------------------------------------------------------------
 

@@ -148,6 +148,7 @@ def _log_request(sim: SimStore) -> None:
         "time": time.time(),
     }
     with sim.lock:
+        sim.service_requests += 1
         sim.request_log.append(entry)
         if len(sim.request_log) > REQUEST_LOG_SIZE:
             del sim.request_log[: len(sim.request_log) - REQUEST_LOG_SIZE]
@@ -463,9 +464,10 @@ def results(course_id: str, item_id: str) -> Any:
     wanted = request.args.get("user_id")
     if wanted is not None:
         users = [u for u in users if u == wanted]
-    rows = [_result(sim, item, u, latest.get(u)) for u in users]
-    page, link = _paginate(sim, rows, lineitem_url(sim, item, "/results"))
-    return _with_link(_json(page, RESULTS_TYPE), link)
+    # Page the users first: only one page of results is ever built.
+    page_users, link = _paginate(sim, users, lineitem_url(sim, item, "/results"))
+    rows = [_result(sim, item, u, latest.get(u)) for u in page_users]
+    return _with_link(_json(rows, RESULTS_TYPE), link)
 
 
 class ScoreRefused(Exception):

@@ -119,6 +119,7 @@ TRANSIENT_FIELDS = (
     "deep_link_requests",
     "request_log",
     "token_requests",
+    "service_requests",
     "latency_ms",
     "throttle_next",
 )
@@ -158,6 +159,7 @@ class SimStore:
     deep_link_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     request_log: list[dict[str, Any]] = field(default_factory=list)
     token_requests: int = 0
+    service_requests: int = 0
     # Pending OIDC messages keyed by lti_message_hint: what the next id_token will say.
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     # One-time tokens the LMS admin's "register a tool by URL" hands to the tool.

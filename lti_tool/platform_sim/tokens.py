@@ -87,7 +87,9 @@ def tool_keys(tool: SimTool, refresh: bool = False) -> dict[str, Any]:
     return keys
 
 
-def verify_tool_jwt(tool: SimTool, token: str, audience: str | list[str]) -> dict[str, Any]:
+def verify_tool_jwt(
+    tool: SimTool, token: str, audience: str | list[str], require: tuple[str, ...] = ("iss",)
+) -> dict[str, Any]:
     """Check a JWT the tool signed (kid in its key set, RS256, exp and iat); return its claims."""
     try:
         header = jwt.get_unverified_header(token)
@@ -108,7 +110,7 @@ def verify_tool_jwt(tool: SimTool, token: str, audience: str | list[str]) -> dic
             algorithms=["RS256"],
             audience=audience,
             leeway=5,
-            options={"require": ["exp", "iat", "iss", "sub"]},
+            options={"require": ["exp", "iat", *require]},
         )
     except jwt.InvalidTokenError as exc:
         raise TokenError("invalid_client", f"the JWT is not valid: {exc}", 401) from None
@@ -132,7 +134,7 @@ def grant(store: SimStore, form: dict[str, str], token_url: str) -> Grant:
     tool = store.tools.get(client_id) if isinstance(client_id, str) else None
     if tool is None or not tool.active:
         raise TokenError("invalid_client", "unknown or inactive client", 401)
-    claims = verify_tool_jwt(tool, assertion, token_url)
+    claims = verify_tool_jwt(tool, assertion, token_url, require=("iss", "sub", "jti"))
     if claims.get("iss") != tool.client_id:
         raise TokenError("invalid_client", "iss and sub must both be the client_id", 401)
     if time.time() - claims["iat"] > MAX_ASSERTION_AGE:

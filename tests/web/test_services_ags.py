@@ -185,3 +185,30 @@ def test_service_calls_carry_user_agent_and_media_types(
     assert accepts == {MediaType.LINEITEM_CONTAINER, MediaType.RESULT_CONTAINER}
     [post] = [e for e in log if e["method"] == "POST"]
     assert post["content_type"] == MediaType.LINEITEM
+
+
+def test_fetch_course_reads_roster_items_and_results_together(
+    services: ServiceClient, sim: SimStore
+) -> None:
+    extra = add_learners(sim, 6)
+    for n in range(3):
+        services.create_line_item(f"Item {n}", 10)
+    for item_id in sim.lineitems:
+        set_grade(sim, item_id, extra[0], 9)
+    snap = services.fetch_course(concurrency=2)
+    assert snap.complete
+    assert [m.user_id for m in snap.members or []] == ["t1", "l1", "l2", *extra]
+    assert len(snap.line_items) == 3 and set(snap.results.fetched) == {
+        i.id for i in snap.line_items
+    }
+    for results in snap.results.fetched.values():
+        assert {r.user_id: r.score for r in results}[extra[0]] == 9
+
+
+def test_a_roster_failure_leaves_the_grades_fetched(services: ServiceClient, sim: SimStore) -> None:
+    services.create_line_item("Item", 10)
+    sim.disabled_services = ["nrps"]
+    snap = services.fetch_course()
+    assert not snap.complete and snap.members is None
+    assert snap.members_error is not None and snap.members_error.status == 401
+    assert len(snap.results.fetched) == 1
