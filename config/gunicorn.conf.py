@@ -9,7 +9,11 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "sync"
+# sync suits CPU-bound launches best on few cores; gthread adds keep-alive and overlaps the
+# waits on PostgreSQL and Redis (GUNICORN_WORKER_CLASS=gthread GUNICORN_THREADS=4).
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+keepalive = 5
 timeout = 30
 graceful_timeout = 20
 # Not preloaded: each worker opens its own database connections after the fork.

@@ -76,6 +76,7 @@ def create_app(
 
     register_blueprints(app)
     register_error_handlers(app)
+    _install_cookie_session(app)
     if app.config["EXPOSE_WORKER_ID"]:
         pid = str(os.getpid())
 
@@ -87,6 +88,13 @@ def create_app(
     if app.config["DEMO_PLATFORM"]:
         _mount_demo_platform(app)
     return app
+
+
+def _install_cookie_session(app: Flask) -> None:
+    """Flask's cookie session with its serializer built once (it was rebuilt per request)."""
+    from lti_tool.web.cookie_session import CachedSerializerSessionInterface
+
+    app.session_interface = CachedSerializerSessionInterface()
 
 
 def _mount_demo_platform(app: Flask) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jwt
 import requests
@@ -45,6 +46,26 @@ def serve_sim(sim: SimStore) -> Iterator[str]:
         yield sim.base_url
     finally:
         server.shutdown()
+
+
+# base URL -> gunicorn master pid, for the benchmark's CPU accounting.
+RUNNING: dict[str, int] = {}
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process's children (gunicorn's workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 @contextmanager
@@ -86,8 +107,10 @@ def gunicorn(env: dict[str, str], workers: int, port: int | None = None) -> Iter
                 err = proc.stderr.read().decode() if proc.stderr else ""
                 raise RuntimeError(f"gunicorn did not start: {err[-2000:]}")
             time.sleep(0.2)
+        RUNNING[base] = proc.pid
         yield base
     finally:
+        RUNNING.pop(base, None)
         proc.terminate()
         try:
             proc.wait(timeout=15)
@@ -187,6 +210,116 @@ class DirectPlatform:
             resp.headers.get("X-Worker", ""),
             "" if ok else f"launch {resp.status_code}: {resp.text[-1500:]}",
         )
+
+
+_STATE_IN_URL = re.compile(rb"[?&;]state=([^&\"]+)")
+_NONCE_IN_URL = re.compile(rb"[?&;]nonce=([^&\"]+)")
+
+
+class LightLauncher:
+    """A lean load generator: one keep-alive connection, raw requests, the id_token's claims
+    prepared once and only nonce and times filled in per launch.
+
+    It runs beside the tool on the same cores, so every microsecond it spends is taken from
+    the server: no requests.Session, no cookie jar, no HTML parser.
+    """
+
+    def __init__(self, platform: DirectPlatform, base: str, course: str = "c1") -> None:
+        """Prepare the constant parts of the requests and of the token."""
+        import http.client
+        import json
+        from urllib.parse import urlencode, urlsplit
+
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        self._json = json
+        self._sign_args = (padding.PKCS1v15(), hashes.SHA256())
+        self._key = platform.key.private_key
+        parts = urlsplit(base)
+        self._conn_args = (parts.hostname, parts.port)
+        self._http = http.client
+        self._conn = http.client.HTTPConnection(*self._conn_args, timeout=30)
+        self._platform = platform
+        self._course = course
+        self._base = base
+        header = {"alg": "RS256", "typ": "JWT", "kid": platform.key.kid}
+        self._header_b64 = _b64url(json.dumps(header, separators=(",", ":")).encode())
+        self._login_body = {
+            "iss": platform.issuer,
+            "target_link_uri": base + "/lti/launch",
+            "client_id": platform.client_id,
+            "lti_deployment_id": platform.deployment_id,
+        }
+        self._urlencode = urlencode
+        lti = "https://purl.imsglobal.org/spec/lti/claim/"
+        self._claims = {
+            "iss": platform.issuer,
+            "aud": platform.client_id,
+            "azp": platform.client_id,
+            lti + "message_type": "LtiResourceLinkRequest",
+            lti + "version": "1.3.0",
+            lti + "deployment_id": platform.deployment_id,
+            lti + "target_link_uri": base + "/lti/launch",
+            lti + "resource_link": {"id": "rl-1"},
+            lti + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+            lti + "context": {"id": course, "title": "Course " + course},
+        }
+        self._form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def _request(self, body: bytes, path: str, cookie: str = "") -> tuple[int, bytes, Any]:
+        """POST a form on the kept-alive connection, reconnecting when the server closed it."""
+        headers = dict(self._form_headers)
+        if cookie:
+            headers["Cookie"] = cookie
+        for attempt in (1, 2):
+            try:
+                self._conn.request("POST", path, body=body, headers=headers)
+                resp = self._conn.getresponse()
+                data = resp.read()
+                if resp.will_close:
+                    self._conn.close()
+                return resp.status, data, resp
+            except (self._http.HTTPException, OSError):
+                self._conn.close()
+                self._conn = self._http.HTTPConnection(*self._conn_args, timeout=30)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def id_token(self, nonce: str, user: str) -> str:
+        """Sign the prepared claims with this launch's nonce and times."""
+        now = int(time.time())
+        claims = dict(self._claims, sub=user, nonce=nonce, iat=now, exp=now + 300)
+        body = _b64url(self._json.dumps(claims, separators=(",", ":")).encode())
+        signing_input = self._header_b64 + "." + body
+        signature = self._key.sign(signing_input.encode(), *self._sign_args)
+        return signing_input + "." + _b64url(signature)
+
+    def launch(self, user: str) -> bool:
+        """One full login + launch; True when the tool redirected into a launch."""
+        from urllib.parse import unquote_plus
+
+        body = self._urlencode({**self._login_body, "login_hint": user}).encode()
+        status, page, resp = self._request(body, "/lti/login")
+        if status != 200:
+            return False
+        state_m, nonce_m = _STATE_IN_URL.search(page), _NONCE_IN_URL.search(page)
+        if not state_m or not nonce_m:
+            return False
+        state = unquote_plus(state_m.group(1).decode())
+        nonce = unquote_plus(nonce_m.group(1).decode())
+        cookie = (resp.getheader("Set-Cookie") or "").split(";", 1)[0]
+        form = self._urlencode({"id_token": self.id_token(nonce, user), "state": state})
+        status, _, resp = self._request(form.encode(), "/lti/launch", cookie)
+        return status == 302 and "ltik=" in (resp.getheader("Location") or "")
+
+
+def _b64url(raw: bytes) -> str:
+    """Unpadded base64url, as JWTs use."""
+    import base64
+
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def hidden_fields(page: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, Table, bindparam, insert
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import Context, Enrolment, LaunchRecord, User
@@ -37,33 +37,56 @@ class ContextRow:
     label: str
 
 
-def _upsert(session: Session) -> Any:
-    """The INSERT with ON CONFLICT of the session's database."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+# Built statements by (dialect, table, inserted columns, updated columns): building an upsert
+# costs as much as running it, and a launch only ever needs a handful of shapes.
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
-        return pg_insert
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert
-    raise ValueError(f"the tool supports SQLite and PostgreSQL, not {name}")
+def _upsert(
+    conn: Connection,
+    table: Table,
+    keys: tuple[str, ...],
+    columns: tuple[str, ...],
+    updates: tuple[str, ...],
+    returning: tuple[str, ...] = (),
+) -> Any:
+    """INSERT (columns) ON CONFLICT (keys) DO UPDATE SET (updates from the proposed row)."""
+    cache_key = (conn.dialect.name, table.name, columns, updates)
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        elif conn.dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            raise ValueError(f"the tool supports SQLite and PostgreSQL, not {conn.dialect.name}")
+        ins = dialect_insert(table).values({name: bindparam(name) for name in columns})
+        stmt = ins.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys],
+            set_={name: ins.excluded[name] for name in updates},
+        )
+        if returning:
+            stmt = stmt.returning(*(table.c[name] for name in returning))
+        _STATEMENTS[cache_key] = stmt
+    return stmt
 
 
 def upsert_user(
     session: Session, registration_id: int, sub: str, fields: dict[str, str], now: datetime
 ) -> UserRow:
     """Insert or update the user (registration, sub); only the `fields` given are overwritten."""
-    table = User.__table__
-    stmt = _upsert(session)(table).values(
-        registration_id=registration_id, sub=sub, last_launch_at=now, created_at=now, **fields
+    conn = session.connection()
+    values = {"registration_id": registration_id, "sub": sub, "last_launch_at": now, **fields}
+    updates = ("last_launch_at", *fields)
+    stmt = _upsert(
+        conn,
+        _USER,
+        ("registration_id", "sub"),
+        (*values, "created_at"),
+        updates,
+        ("id", "name", "given_name", "family_name"),
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.registration_id, table.c.sub],
-        set_={"last_launch_at": now, **fields},
-    ).returning(table.c.id, table.c.name, table.c.given_name, table.c.family_name)
-    row = session.execute(stmt).one()
+    row = conn.execute(stmt, {**values, "created_at": now}).one()
     return UserRow(row.id, row.name, row.given_name, row.family_name)
 
 
@@ -71,14 +94,17 @@ def upsert_context(
     session: Session, registration_id: int, context_id: str, fields: dict[str, Any], now: datetime
 ) -> ContextRow:
     """Insert or update the course (registration, context id); only `fields` are overwritten."""
-    table = Context.__table__
-    stmt = _upsert(session)(table).values(
-        registration_id=registration_id, context_id=context_id, created_at=now, **fields
+    conn = session.connection()
+    values = {"registration_id": registration_id, "context_id": context_id, **fields}
+    stmt = _upsert(
+        conn,
+        _CONTEXT,
+        ("registration_id", "context_id"),
+        (*values, "created_at"),
+        tuple(fields),
+        ("id", "title", "label"),
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.registration_id, table.c.context_id], set_=fields
-    ).returning(table.c.id, table.c.title, table.c.label)
-    row = session.execute(stmt).one()
+    row = conn.execute(stmt, {**values, "created_at": now}).one()
     return ContextRow(row.id, row.title, row.label)
 
 
@@ -86,16 +112,32 @@ def upsert_enrolment(
     session: Session, user_id: int, context_id: int, role: str, lti_roles: list[str], now: datetime
 ) -> None:
     """Insert or update the user's role in the course."""
-    table = Enrolment.__table__
-    values = {"role": role, "lti_roles": lti_roles, "updated_at": now}
-    stmt = _upsert(session)(table).values(user_id=user_id, context_id=context_id, **values)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.user_id, table.c.context_id], set_=values
-        )
+    conn = session.connection()
+    values = {
+        "user_id": user_id,
+        "context_id": context_id,
+        "role": role,
+        "lti_roles": lti_roles,
+        "updated_at": now,
+    }
+    stmt = _upsert(
+        conn,
+        _ENROLMENT,
+        ("user_id", "context_id"),
+        tuple(values),
+        ("role", "lti_roles", "updated_at"),
     )
+    conn.execute(stmt, values)
+
+
+_INSERT_LAUNCH = insert(LaunchRecord.__table__)
 
 
 def insert_launch(session: Session, **values: Any) -> None:
     """Insert a launch record (its id is fresh randomness, so it never conflicts)."""
-    session.execute(insert(LaunchRecord.__table__).values(**values))
+    session.connection().execute(_INSERT_LAUNCH, values)
+
+
+_USER: Table = User.__table__  # type: ignore[assignment]
+_CONTEXT: Table = Context.__table__  # type: ignore[assignment]
+_ENROLMENT: Table = Enrolment.__table__  # type: ignore[assignment]

@@ -12,8 +12,6 @@ triggers one rate-limited refetch of the platform's keys.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import secrets
 import time
@@ -21,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
 from sqlalchemy.orm import Session
 
 from lti_tool.db.cache import Cache
 from lti_tool.lti import claims as c
+from lti_tool.lti import jws
 from lti_tool.lti.directory import PlatformDirectory, PlatformInfo
 from lti_tool.lti.platform_keys import KeySetError, PlatformKeySets
 from lti_tool.lti.platforms import registrations_for_issuer
@@ -237,14 +235,14 @@ def validate_launch(
     if not id_token:
         raise LaunchError("The launch did not carry an id_token.")
     record = _take_state(cache, state, browser_state)
-    header, body = _decode_unverified(id_token)
-    _check_header(header)
+    token = _decode_unverified(id_token)
+    _check_header(token.header)
     directory = directory or PlatformDirectory(ttl=0)
     reg = directory.by_id(session, record["registration_id"])
     if reg is None or not reg.active:
         raise LaunchError("The platform registration this launch began with is no longer active.")
-    client_id = _check_issuer_and_audience(reg, body)
-    claims = _verify_signature(keys, reg, id_token, header, client_id, settings)
+    _check_issuer_and_audience(reg, token.payload)
+    claims = _verify_signature(keys, reg, token, settings)
     _check_times(claims, settings)
     return_url = _return_url(claims)
     try:
@@ -283,26 +281,14 @@ def _take_state(cache: Cache, state: str, browser_state: str | None) -> dict[str
     return json.loads(raw)  # type: ignore[no-any-return]
 
 
-def _b64json(part: str, what: str) -> dict[str, Any]:
-    """Decode one base64url JSON part of a JWT."""
-    try:
-        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        value = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise LaunchError(f"The launch's id_token is not a valid JWT (its {what}).") from None
-    if not isinstance(value, dict):
-        raise LaunchError(f"The launch's id_token is not a valid JWT (its {what}).")
-    return value
-
-
-def _decode_unverified(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _decode_unverified(id_token: str) -> jws.CompactJWS:
     """Split the JWT and read header and body; nothing in them is trusted yet."""
     if len(id_token) > MAX_ID_TOKEN_BYTES:
         raise LaunchError("The launch's id_token is too large.")
-    parts = id_token.split(".")
-    if len(parts) != 3:
-        raise LaunchError("The launch's id_token is not a valid JWT (it needs three parts).")
-    return _b64json(parts[0], "header"), _b64json(parts[1], "body")
+    try:
+        return jws.split(id_token)
+    except jws.JWSError as exc:
+        raise LaunchError(f"The launch's id_token is not a valid JWT ({exc}).") from None
 
 
 def _check_header(header: dict[str, Any]) -> None:
@@ -358,50 +344,48 @@ def _check_issuer_and_audience(reg: PlatformInfo, body: dict[str, Any]) -> str:
 def _verify_signature(
     keys: PlatformKeySets,
     reg: PlatformInfo,
-    id_token: str,
-    header: dict[str, Any],
-    client_id: str,
+    token: jws.CompactJWS,
     settings: LaunchSettings,
 ) -> dict[str, Any]:
     """Check the signature with the platform's key for this kid; exp and iat are required."""
     try:
-        key = keys.key_for(reg, header["kid"])
+        key = keys.key_for(reg, token.header["kid"])
     except KeySetError as exc:
         raise LaunchError(str(exc), status=403) from None
     try:
-        decoded: dict[str, Any] = jwt.decode(
-            id_token,
-            key,
-            algorithms=["RS256"],
-            audience=client_id,
-            leeway=settings.leeway,
-            options={"require": ["exp", "iat"], "verify_iat": True},
-        )
-    except jwt.ExpiredSignatureError:
-        raise LaunchError(
-            "The launch message has expired (exp is in the past).",
-            status=403,
-            hint="Check that the LMS's and the tool's clocks are right, then launch again.",
-        ) from None
-    except jwt.ImmatureSignatureError:
-        raise LaunchError(
-            "The launch message was issued in the future (iat); the clocks disagree.",
-            status=403,
-            hint="The tool allows a clock difference of "
-            f"{settings.leeway} seconds (LTI_TOOL_CLOCK_LEEWAY_SECONDS).",
-        ) from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise LaunchError(
-            f"The launch message has no {exc.claim!r} claim, which the tool requires.",
-            status=403,
-        ) from None
-    except jwt.InvalidSignatureError:
+        jws.verify_rs256(token, key)
+    except jws.JWSError:
         raise LaunchError(
             "The launch's signature does not match the platform's key.", status=403
         ) from None
-    except jwt.InvalidTokenError as exc:
-        raise LaunchError(f"The launch's id_token is not valid: {exc}.", status=403) from None
-    return decoded
+    try:
+        jws.check_times(token.payload, time.time(), settings.leeway)
+    except jws.TimeClaimError as exc:
+        raise _time_refusal(exc, settings) from None
+    return token.payload
+
+
+def _time_refusal(exc: jws.TimeClaimError, settings: LaunchSettings) -> LaunchError:
+    """A time claim's problem, in words that say what to check."""
+    if exc.problem == "missing":
+        return LaunchError(
+            f"The launch message has no {exc.claim!r} claim, which the tool requires.",
+            status=403,
+        )
+    if exc.problem == "not_a_number":
+        return LaunchError(f"The launch's {exc.claim!r} claim is not a number.", status=403)
+    if exc.problem == "expired":
+        return LaunchError(
+            "The launch message has expired (exp is in the past).",
+            status=403,
+            hint="Check that the LMS's and the tool's clocks are right, then launch again.",
+        )
+    return LaunchError(
+        f"The launch message was issued in the future ({exc.claim}); the clocks disagree.",
+        status=403,
+        hint="The tool allows a clock difference of "
+        f"{settings.leeway} seconds (LTI_TOOL_CLOCK_LEEWAY_SECONDS).",
+    )
 
 
 def _check_times(claims: dict[str, Any], settings: LaunchSettings) -> None:
