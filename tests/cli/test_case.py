@@ -77,11 +77,16 @@ def test_conflict_needs_replace(cli: Cli, tmp_path: Path) -> None:
     assert "\tfile\t" in cli("case", "list").output
 
 
-def test_url_import_is_not_available_yet(cli: Cli) -> None:
-    """A provider URL gets a clear message, not a traceback."""
-    result = cli("case", "import", "https://case.example.org/ims/case/v1p1/CFPackages/x")
-    assert result.exit_code == 1
-    assert "not available yet" in result.output
+def test_url_import_from_a_provider(cli: Cli) -> None:
+    """A CFPackages URL imports like a file; a provider's error is a sentence, not a trace."""
+    from tests.usecases.test_case_fetch import DOK_ID, serve
+
+    with serve() as (base, _):
+        result = cli("case", "import", f"{base}/ims/case/v1p0/CFPackages/{DOK_ID}")
+        assert result.exit_code == 0, result.output
+        assert "created" in result.output
+        missing = cli("case", "import", f"{base}/ims/case/v1p0/CFPackages/nope")
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
 
 
 def test_export_unknown_framework(cli: Cli, tmp_path: Path) -> None:
