@@ -43,6 +43,12 @@ SETTINGS: dict[str, Setting] = {
     "BASE_URL": Setting(
         "http://127.0.0.1:5000", str, "The public URL an LMS reaches; all URLs handed out use it."
     ),
+    "ISSUER_NAME": Setting(
+        "Competency records", str, "The school or district named as the issuer of learner records."
+    ),
+    "ISSUER_STATEMENT": Setting(
+        "", str, "The school's profile printed on transcripts: who it is and how it judges mastery."
+    ),
     "CLOCK_LEEWAY_SECONDS": Setting(
         60, int, "Tolerated clock skew for iat/exp/nbf of platform tokens."
     ),

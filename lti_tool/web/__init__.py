@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         instructor,
         learner,
         lti,
+        records,
         registration,
     )
     from lti_tool.web import verify as verify_web
@@ -32,3 +33,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(case_admin.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(verify_web.bp)
+    app.register_blueprint(records.bp)

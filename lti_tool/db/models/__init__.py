@@ -14,6 +14,7 @@ from lti_tool.db.models.classroom import (  # noqa: F401
     CourseLineItem,
     CourseSettings,
     Evidence,
+    LearnerStatement,
     MasteryOverride,
     MasteryState,
     SyncRun,

@@ -210,3 +210,16 @@ class SyncRun(Base):
     done: Mapped[int] = mapped_column(default=0)
     evidence_added: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class LearnerStatement(Base):
+    """What a learner says about their own learning, printed on their transcript."""
+
+    __tablename__ = "learner_statement"
+    __table_args__ = (UniqueConstraint("context_id", "learner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
