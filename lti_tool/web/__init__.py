@@ -16,8 +16,8 @@ def register_blueprints(app: Flask) -> None:
         home,
         instructor,
         learner,
+        learner_records,
         lti,
-        records,
         registration,
     )
     from lti_tool.web import verify as verify_web
@@ -33,4 +33,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(case_admin.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(verify_web.bp)
-    app.register_blueprint(records.bp)
+    app.register_blueprint(learner_records.bp)

@@ -20,7 +20,7 @@ from lti_tool.web.errors import register_domain_error
 from lti_tool.web.instructor import TEACHERS, course_id, learner_in_course
 from lti_tool.web.pdf import transcript_pdf
 
-bp = Blueprint("records", __name__)
+bp = Blueprint("learner_records", __name__)
 register_domain_error(records.RecordError, 409, "No record yet")
 
 
@@ -108,7 +108,7 @@ def _transcript_page(context_id: int, learner_id: int, *, mine: bool) -> str:
     data = _transcript(context_id, learner_id)
     launch = current_launch()
     return render_template(
-        "records/transcript.html",
+        "records/course_transcript.html",
         t=data,
         mine=mine,
         launch=launch,
@@ -160,7 +160,7 @@ def my_statement() -> BaseResponse:
     row.text = request.form.get("statement", "").strip()[:1500]
     row.updated_at = datetime.now(UTC)
     session.commit()
-    return redirect(launch_url("records.my_transcript"))
+    return redirect(launch_url("learner_records.my_transcript"))
 
 
 @bp.get("/me/record.json")
