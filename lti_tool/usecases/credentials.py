@@ -367,6 +367,16 @@ def verify_document(
             return bytes(bits)
         document = documents.get(url)
         if isinstance(document, dict):
+            # A status list is only as good as its signature: an unsigned or forged list
+            # leaves the status unchecked rather than "not revoked".
+            try:
+                checks = dataintegrity.verify(document, resolve_key)
+            except CredentialError:
+                return None
+            issuer = document.get("issuer")
+            issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+            if not checks or not all(c.valid and c.controller == issuer_id for c in checks):
+                return None
             subject = document.get("credentialSubject")
             try:
                 return (
