@@ -107,6 +107,13 @@ def test_parse_input_refuses_non_credentials(raw):
         parse_input(raw)
 
 
+def test_parse_input_refuses_deep_nesting():
+    with pytest.raises(MalformedCredential, match="nested"):
+        parse_input('{"a":' * 100 + "1" + "}" * 100)
+    with pytest.raises(MalformedCredential):
+        parse_input("[" * 100_000 + "]" * 100_000)
+
+
 def test_parse_input_accepts_json_and_jwt():
     assert parse_input(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
     assert parse_input(" aaa.bbb.ccc\n") == "aaa.bbb.ccc"
