@@ -30,6 +30,8 @@ OB_SCHEMA_URL = (
 SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
 
 Status = Literal["Completed", "InProgress"]
+#: The name of the outer Evidence that carries the learner's own statement.
+LEARNER_STATEMENT = "Learner's statement"
 
 
 def identity_hash(value: str, salt: str) -> str:
@@ -434,6 +436,10 @@ def assemble_clr(record: ClrRecord) -> dict[str, Any]:
     }
     if record.description:
         credential["description"] = record.description
+    if record.statement:
+        credential["evidence"] = [
+            {"type": ["Evidence"], "name": LEARNER_STATEMENT, "narrative": record.statement}
+        ]
     if record.status_entry is not None:
         credential["credentialStatus"] = record.status_entry.as_json()
     if record.valid_until is not None:

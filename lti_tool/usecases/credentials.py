@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -419,3 +420,17 @@ def credential_rows(session: Session, subject_ref: str | None = None) -> list[Is
     if subject_ref is not None:
         query = query.where(IssuedCredential.subject_ref == subject_ref)
     return list(session.scalars(query.order_by(IssuedCredential.id.desc())))
+
+
+def stored_record(session: Session, record_uuid: str) -> IssuedCredential | None:
+    """An issued learner record by the UUID in its `urn:uuid:` id (None when unknown)."""
+    try:
+        canonical = str(uuid.UUID(record_uuid))
+    except ValueError:
+        return None
+    row = session.scalars(
+        select(IssuedCredential).where(IssuedCredential.credential_id == f"urn:uuid:{canonical}")
+    ).first()
+    if row is None or row.document is None:
+        return None
+    return row

@@ -8,6 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the tool serves."""
     from lti_tool.web import health, home, lti, registration
+    from lti_tool.web import records as records_web
     from lti_tool.web import verify as verify_web
 
     app.register_blueprint(health.bp)
@@ -15,3 +16,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home.bp)
     app.register_blueprint(registration.bp)
     app.register_blueprint(verify_web.bp)
+    app.register_blueprint(records_web.bp)
