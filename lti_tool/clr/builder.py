@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
@@ -199,7 +199,6 @@ class ClrRecord:
     status_entry: StatusEntry | None = None
     valid_until: datetime | None = None
     statement: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def achievement_id(base: str, case_uri: str) -> str:
