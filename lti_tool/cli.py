@@ -662,6 +662,38 @@ def clr_map(out_file: str, *, app: Flask, session: Session) -> None:
     )
 
 
+@clr.command("export")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False))
+@click.option("--id", "credential_ids", multiple=True, help="A record id (repeatable).")
+@click.option("--subject", "subjects", multiple=True, help="A learner reference (repeatable).")
+@with_session
+def clr_export(
+    out_file: str,
+    credential_ids: tuple[str, ...],
+    subjects: tuple[str, ...],
+    *,
+    app: Flask,
+    session: Session,
+) -> None:
+    """Export issued records (all, or by --id / --subject) as a ZIP with PDFs and a map file."""
+    from pathlib import Path
+
+    from lti_tool.usecases.credential_export import ExportError, export_archive, records_to_export
+
+    try:
+        rows = records_to_export(session, credential_ids, subjects)
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    target = Path(out_file)
+    if not target.parent.is_dir():
+        raise CliUsageError(f"the folder of {out_file} does not exist")
+    with click.progressbar(length=len(rows), label="Exporting records", file=sys.stderr) as bar:
+        export_archive(
+            session, app.extensions["secretbox"], app.config["BASE_URL"], rows, target, bar.update
+        )
+    click.echo(f"Exported {len(rows)} record(s) to {target}.")
+
+
 def run() -> None:
     """Entry point that never shows a traceback for an interrupted command."""
     try:

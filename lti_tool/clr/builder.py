@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
@@ -30,6 +30,8 @@ OB_SCHEMA_URL = (
 SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
 
 Status = Literal["Completed", "InProgress"]
+#: The name of the outer Evidence that carries the learner's own statement.
+LEARNER_STATEMENT = "Learner's statement"
 
 
 def identity_hash(value: str, salt: str) -> str:
@@ -197,7 +199,6 @@ class ClrRecord:
     status_entry: StatusEntry | None = None
     valid_until: datetime | None = None
     statement: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def achievement_id(base: str, case_uri: str) -> str:
@@ -434,6 +435,10 @@ def assemble_clr(record: ClrRecord) -> dict[str, Any]:
     }
     if record.description:
         credential["description"] = record.description
+    if record.statement:
+        credential["evidence"] = [
+            {"type": ["Evidence"], "name": LEARNER_STATEMENT, "narrative": record.statement}
+        ]
     if record.status_entry is not None:
         credential["credentialStatus"] = record.status_entry.as_json()
     if record.valid_until is not None:

@@ -398,9 +398,10 @@ def _expand(active: ActiveContext, prop: str | None, element: Any, from_map: boo
     for key in keys:
         if key != "@context" and active.expand_vocab(key) == "@type":
             value = element[key]
-            for term in sorted(value if isinstance(value, list) else [value]):
-                if not isinstance(term, str):
-                    raise JsonLdError("invalid type value: types must be strings")
+            terms = value if isinstance(value, list) else [value]
+            if not all(isinstance(term, str) for term in terms):
+                raise JsonLdError("invalid type value: types must be strings")
+            for term in sorted(terms):
                 type_def = type_scoped.terms.get(term)
                 if type_def is not None and type_def[_CONTEXT] is not _UNSET:
                     active = active.derive(type_def[_CONTEXT], propagate=False)

@@ -26,6 +26,7 @@ StatusResolver = Callable[[str], bytes | None]
 
 CLOCK_SKEW = timedelta(seconds=300)
 MAX_INPUT_BYTES = 5_000_000
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,30 @@ def parse_input(raw: bytes | str) -> dict[str, Any] | str:
         raise MalformedCredential(f"the input is neither JSON nor a JWT ({error})") from None
     if not isinstance(value, dict):
         raise MalformedCredential("the JSON is not an object, so it is not a credential")
+    if _depth(value) > MAX_DEPTH:
+        raise MalformedCredential(f"the JSON is nested more than {MAX_DEPTH} levels deep")
     return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply JSON arrays and objects nest (iteratively, so any input is safe)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _list(value: Any) -> list[Any]:
+    """A JSON value as a list (JSON-LD allows one item where a list is meant)."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
 
 
 def _types(value: Any) -> list[str]:
@@ -163,7 +187,7 @@ def _subject_label(credential: dict[str, Any]) -> str | None:
         return subject["id"]
     labels = [
         f"{i.get('identityType')}: {i.get('identityHash')}"
-        for i in subject.get("identifier", [])
+        for i in _list(subject.get("identifier"))
         if isinstance(i, dict)
     ]
     return "; ".join(labels) or None
@@ -278,22 +302,24 @@ def _claims(nested: list[dict[str, Any]]) -> list[Claim]:
         achievement = achievement if isinstance(achievement, dict) else {}
         levels = {
             level.get("id"): level.get("name")
-            for rd in achievement.get("resultDescription", []) or []
+            for rd in _list(achievement.get("resultDescription"))
             if isinstance(rd, dict)
-            for level in rd.get("rubricCriterionLevel", []) or []
-            if isinstance(level, dict)
+            for level in _list(rd.get("rubricCriterionLevel"))
+            if isinstance(level, dict) and isinstance(level.get("id"), str)
         }
-        results = [r for r in subject.get("result", []) or [] if isinstance(r, dict)]
+        results = [r for r in _list(subject.get("result")) if isinstance(r, dict)]
         first = results[0] if results else {}
-        evidence = credential.get("evidence") or []
+        evidence = _list(credential.get("evidence"))
         claims.append(
             Claim(
                 name=str(achievement.get("name") or credential.get("name") or "unnamed"),
                 code=achievement.get("humanCode"),
                 achievement_type=achievement.get("achievementType"),
                 status=first.get("status"),
-                level=levels.get(first.get("achievedLevel")),
-                evidence_count=len(evidence) if isinstance(evidence, list) else 0,
+                level=levels.get(first["achievedLevel"])
+                if isinstance(first.get("achievedLevel"), str)
+                else None,
+                evidence_count=len(evidence),
             )
         )
     return claims

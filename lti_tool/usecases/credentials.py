@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -367,6 +368,16 @@ def verify_document(
             return bytes(bits)
         document = documents.get(url)
         if isinstance(document, dict):
+            # A status list is only as good as its signature: an unsigned or forged list
+            # leaves the status unchecked rather than "not revoked".
+            try:
+                checks = dataintegrity.verify(document, resolve_key)
+            except CredentialError:
+                return None
+            issuer = document.get("issuer")
+            issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+            if not checks or not all(c.valid and c.controller == issuer_id for c in checks):
+                return None
             subject = document.get("credentialSubject")
             try:
                 return (
@@ -409,3 +420,17 @@ def credential_rows(session: Session, subject_ref: str | None = None) -> list[Is
     if subject_ref is not None:
         query = query.where(IssuedCredential.subject_ref == subject_ref)
     return list(session.scalars(query.order_by(IssuedCredential.id.desc())))
+
+
+def stored_record(session: Session, record_uuid: str) -> IssuedCredential | None:
+    """An issued learner record by the UUID in its `urn:uuid:` id (None when unknown)."""
+    try:
+        canonical = str(uuid.UUID(record_uuid))
+    except ValueError:
+        return None
+    row = session.scalars(
+        select(IssuedCredential).where(IssuedCredential.credential_id == f"urn:uuid:{canonical}")
+    ).first()
+    if row is None or row.document is None:
+        return None
+    return row

@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
         lti,
         registration,
     )
+    from lti_tool.web import records as records_web
     from lti_tool.web import verify as verify_web
 
     app.register_blueprint(health.bp)
@@ -34,3 +35,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(verify_web.bp)
     app.register_blueprint(learner_records.bp)
+    app.register_blueprint(records_web.bp)

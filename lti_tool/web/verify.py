@@ -15,6 +15,9 @@ from lti_tool.web.errors import error_response
 
 bp = Blueprint("verify", __name__)
 
+# The record itself may be up to 5 MB; a multipart form adds a little around it.
+MAX_UPLOAD_BYTES = 5_100_000
+
 
 def _base_url() -> str:
     """The tool's public URL: the issuer DID is derived from it."""
@@ -74,6 +77,11 @@ def check() -> Any:
         or request.mimetype in ("text/plain", "application/jwt")
         or (request.accept_mimetypes.best == "application/json")
     )
+    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
+        message = "the upload is larger than 5 MB; no learner record is"
+        if api:
+            return jsonify(verified=False, error=message, reasons=[message]), 413
+        return render_template("verify.html", verdict=None, error=message), 413
     try:
         value = parse_input(_submitted())
         verdict = credentials.verify_document(db_session(), _base_url(), value, utcnow())

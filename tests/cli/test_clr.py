@@ -95,3 +95,37 @@ def test_another_issuers_record_needs_an_offline_map(cli, tmp_path):
     out = cli("clr", "verify", str(vectors / "clr_signed_credential.json"), "--map", str(mapping))
     assert "invalid signature" not in out.output
     assert "cannot be resolved" not in out.output
+
+
+def test_export_writes_an_archive_verifiable_offline(cli, tmp_path):
+    import zipfile
+
+    _sample(cli, tmp_path)
+    out = cli("clr", "export", "--out", str(tmp_path / "records.zip"))
+    assert out.exit_code == 0, out.output
+    assert "Exported 1 record(s)" in out.output
+    with zipfile.ZipFile(tmp_path / "records.zip") as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        assert len(manifest) == 1 and not manifest[0]["revoked"]
+        assert set(manifest[0]["files"]) <= set(names) and "map.json" in names
+        assert archive.read(manifest[0]["files"][2]).startswith(b"%PDF")
+        (tmp_path / "r.json").write_bytes(archive.read(manifest[0]["files"][0]))
+        (tmp_path / "map.json").write_bytes(archive.read("map.json"))
+    assert (
+        cli(
+            "clr", "verify", str(tmp_path / "r.json"), "--map", str(tmp_path / "map.json")
+        ).exit_code
+        == 0
+    )
+
+
+def test_export_refuses_unknown_ids_and_empty_sets(cli, tmp_path):
+    out = cli("clr", "export", "--out", str(tmp_path / "x.zip"))
+    assert out.exit_code == 1 and "no issued records" in out.output
+    _sample(cli, tmp_path)
+    out = cli("clr", "export", "--out", str(tmp_path / "x.zip"), "--id", "urn:uuid:nope")
+    assert out.exit_code == 1 and "urn:uuid:nope" in out.output
+    assert not (tmp_path / "x.zip").exists()
+    out = cli("clr", "export", "--out", str(tmp_path / "missing" / "x.zip"))
+    assert out.exit_code == 2

@@ -35,3 +35,50 @@ def test_did_web_of_the_base_url():
     assert credentials.issuer_did("https://tool.example.edu") == "did:web:tool.example.edu"
     assert credentials.issuer_did("http://localhost:5000/") == "did:web:localhost%3A5000"
     assert credentials.issuer_did("https://h.example/a/b") == "did:web:h.example:a:b"
+
+
+def _other_issuer_map(status_signed: bool) -> tuple[dict, dict]:
+    """A record of another issuer and the offline documents a verifier was given."""
+    from datetime import UTC, datetime
+
+    from lti_tool.clr import dataintegrity
+    from lti_tool.clr.builder import build_clr
+    from lti_tool.clr.statuslist import status_list_credential
+    from tests.unit.clr.sample import ISSUER_ID, SIGNER, record
+
+    signed = build_clr(record(0, 1), SIGNER)
+    url = signed["credentialStatus"]["statusListCredential"]
+    status = status_list_credential(url, ISSUER_ID, [], datetime(2025, 6, 1, tzinfo=UTC))
+    if status_signed:
+        status = dataintegrity.sign(status, SIGNER, "2025-06-01T00:00:00Z")
+    did = {
+        "id": ISSUER_ID,
+        "verificationMethod": [
+            {
+                "id": SIGNER.verification_method,
+                "type": "Multikey",
+                "controller": ISSUER_ID,
+                "publicKeyMultibase": SIGNER.public_key_multibase,
+            }
+        ],
+    }
+    return signed, {"documents": {ISSUER_ID: did, url: status}}
+
+
+def test_other_issuers_verify_only_from_offline_documents_with_a_signed_status_list(app: Flask):
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with app.app_context():
+        session = app.extensions["db_sessions"]()
+        signed, offline = _other_issuer_map(status_signed=True)
+        verdict = credentials.verify_document(session, app.config["BASE_URL"], signed, now, offline)
+        assert verdict.verified, verdict.reasons
+        assert not credentials.verify_document(
+            session, app.config["BASE_URL"], signed, now
+        ).verified
+        signed, forged = _other_issuer_map(status_signed=False)
+        verdict = credentials.verify_document(session, app.config["BASE_URL"], signed, now, forged)
+        assert not verdict.verified
+        assert verdict.credential.revoked is None
+        session.close()

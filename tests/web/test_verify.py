@@ -117,3 +117,9 @@ def test_revoked_record_is_reported_revoked(app: Flask, client: FlaskClient, rec
     answer = client.post("/verify", json=record).get_json()
     assert answer["verified"] is False
     assert answer["credential"]["revoked"] is True
+
+
+def test_an_oversized_upload_is_refused_before_reading(client: FlaskClient):
+    resp = client.post("/verify", data=b"x" * 5_200_000, content_type="text/plain")
+    assert resp.status_code == 413
+    assert "5 MB" in resp.get_json()["error"]

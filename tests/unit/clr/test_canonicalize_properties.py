@@ -6,6 +6,8 @@ canonicaliser is specialised and memoised. Both use the same offline contexts.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lti_tool.clr.contexts import ACHIEVEMENT_CONTEXT, CLR_CONTEXT, document_loader
+from lti_tool.clr.errors import JsonLdError
 from lti_tool.clr.rdfc import canonize
 
 jsonld = pytest.importorskip("pyld.jsonld", reason="PyLD (the reference) is a test dependency")
@@ -177,3 +180,22 @@ def test_generated_clrs_canonicalise_exactly_as_pyld_does(document):
 @given(achievement_credential(7))
 def test_generated_achievement_credentials_canonicalise_exactly_as_pyld_does(document):
     assert canonize(document) == reference(document)
+
+
+EXAMPLES = sorted(
+    (Path(__file__).resolve().parents[2] / "data" / "clr" / "examples").glob("*.json")
+)
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "_v1" not in p.name], ids=lambda p: p.stem)
+def test_published_examples_canonicalise_exactly_as_pyld_does(path):
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert canonize(document) == reference(document)
+
+
+def test_vcdm_1_1_documents_are_refused_by_name():
+    document = json.loads(
+        (EXAMPLES[0].parent / "validator-fixture_clr20_simple_v1.json").read_text()
+    )
+    with pytest.raises(JsonLdError, match="2018/credentials/v1"):
+        canonize(document)
