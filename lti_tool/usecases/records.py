@@ -291,10 +291,17 @@ def issue(
     base_url: str,
     issuer_name: str,
     final: bool = False,
+    statement: str | None = None,
 ) -> dict[str, Any]:
     """Build, sign and record the learner's CLR; returns the signed credential."""
     record = build_record(
-        session, context_id, learner_id, base_url=base_url, issuer_name=issuer_name, final=final
+        session,
+        context_id,
+        learner_id,
+        base_url=base_url,
+        issuer_name=issuer_name,
+        final=final,
+        statement=statement,
     )
     return credentials.issue_record(
         session, box, base_url, record, subject_ref=f"course:{context_id}:learner:{learner_id}"

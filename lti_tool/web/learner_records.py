@@ -14,11 +14,10 @@ from lti_tool.app import db_session
 from lti_tool.db.models.classroom import LearnerStatement, MasteryState
 from lti_tool.db.models.clr import IssuedCredential
 from lti_tool.lti.claims import Role
-from lti_tool.usecases import credentials, records
+from lti_tool.usecases import records
 from lti_tool.web.auth import csrf_token, current_launch, launch_url, requires
 from lti_tool.web.errors import register_domain_error
 from lti_tool.web.instructor import TEACHERS, course_id, learner_in_course
-from lti_tool.web.pdf import transcript_pdf
 
 bp = Blueprint("learner_records", __name__)
 register_domain_error(records.RecordError, 409, "No record yet")
@@ -47,7 +46,13 @@ def _current_record(context_id: int, learner_id: int) -> IssuedCredential:
         .order_by(MasteryState.computed_at.desc())
         .limit(1)
     ).first()
-    if latest is not None and (changed is None or latest.issued_at >= changed):
+    said = session.scalars(
+        select(LearnerStatement.updated_at).where(
+            LearnerStatement.context_id == context_id, LearnerStatement.learner_id == learner_id
+        )
+    ).first()
+    newest_change = max((t for t in (changed, said) if t is not None), default=None)
+    if latest is not None and (newest_change is None or latest.issued_at >= newest_change):
         return latest
     records.issue(
         session,
@@ -56,6 +61,7 @@ def _current_record(context_id: int, learner_id: int) -> IssuedCredential:
         learner_id,
         base_url=current_app.config["BASE_URL"],
         issuer_name=current_app.config["ISSUER_NAME"],
+        statement=_statement(context_id, learner_id) or None,
     )
     session.commit()
     return session.scalars(
@@ -69,9 +75,10 @@ def _current_record(context_id: int, learner_id: int) -> IssuedCredential:
     ).one()
 
 
-def _share_url(row: IssuedCredential) -> str:
+def _share_url(row: IssuedCredential, suffix: str = "") -> str:
+    """The record's own page (transcript and live verification), or one of its files."""
     base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/records/{row.credential_id.removeprefix('urn:uuid:')}"
+    return f"{base}/clr/records/{row.credential_id.removeprefix('urn:uuid:')}{suffix}"
 
 
 def _download(row: IssuedCredential, name: str) -> Response:
@@ -118,12 +125,10 @@ def _transcript_page(context_id: int, learner_id: int, *, mine: bool) -> str:
     )
 
 
-def _pdf(context_id: int, learner_id: int) -> Response:
+def _pdf(context_id: int, learner_id: int) -> BaseResponse:
+    """The PDF of the current signed record (rendered from the record itself)."""
     row = _current_record(context_id, learner_id)
-    data = _transcript(context_id, learner_id)
-    resp = Response(transcript_pdf(data, _share_url(row)), mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = 'attachment; filename="transcript.pdf"'
-    return resp
+    return redirect(f"/clr/records/{row.credential_id.removeprefix('urn:uuid:')}.pdf")
 
 
 # --- the learner ---------------------------------------------------------------------------
@@ -172,7 +177,7 @@ def my_record() -> Response:
 
 @bp.get("/me/transcript.pdf")
 @requires(Role.LEARNER)
-def my_pdf() -> Response:
+def my_pdf() -> BaseResponse:
     """My transcript as a PDF with a QR code to verify it."""
     return _pdf(_my_course(), current_launch().user_id)
 
@@ -206,7 +211,7 @@ def record(learner_id: int) -> Response:
 
 @bp.get("/course/learners/<int:learner_id>/transcript.pdf")
 @requires(*TEACHERS)
-def pdf(learner_id: int) -> Response:
+def pdf(learner_id: int) -> BaseResponse:
     """A learner's transcript as a PDF."""
     learner_in_course(learner_id)
     return _pdf(course_id(), learner_id)
@@ -228,26 +233,3 @@ def class_records() -> Response:
     resp = Response(data, mimetype="application/zip")
     resp.headers["Content-Disposition"] = 'attachment; filename="class-records.zip"'
     return resp
-
-
-# --- anyone with the link ------------------------------------------------------------------
-
-
-@bp.get("/records/<uuid:record_id>")
-def shared(record_id: object) -> str | Response:
-    """A record the learner shared: its verification, and the file to download."""
-    session = db_session()
-    row = session.scalars(
-        select(IssuedCredential).where(
-            IssuedCredential.credential_id == f"urn:uuid:{record_id}",
-            IssuedCredential.parent_id.is_(None),
-        )
-    ).first()
-    if row is None or row.document is None:
-        abort(404, description="There is no such record. Ask the learner for a new link.")
-    if request.args.get("download") == "1":
-        return _download(row, "record")
-    verdict = credentials.verify_document(
-        session, current_app.config["BASE_URL"], row.document, datetime.now(UTC)
-    )
-    return render_template("verify.html", verdict=verdict, error=None, shared=row)
