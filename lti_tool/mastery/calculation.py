@@ -113,14 +113,15 @@ def scaled_value(ev: Evidence, scale: ProficiencyScale) -> float | str:
         level = scale.find(ev.level)
         if level is None:
             return f"the level {ev.level!r} is not on this scale"
-        return level.points
+        # Where the level starts: its points, or its cut score, so it maps back to itself.
+        return scale.threshold(level)
     possible = ev.points_possible
     if possible is None:
         return float(ev.score)
     if possible == 0:
         return "the assignment is worth 0 points, so no share of it can be worked out"
     share = ev.score / possible
-    target = scale.mastery_points / scale.top if scale.top else 0.0
+    target = scale.mastery_threshold / scale.top
     if ev.alignment_mastery is not None and ev.alignment_mastery != target and 0 < target < 1:
         cut = ev.alignment_mastery
         if share <= cut:

@@ -211,3 +211,15 @@ def test_result_records_method_and_scale_version() -> None:
     result = calculate(in_order(3), MethodSpec("n_mastery", {"n": 1}), FIVE)
     assert result.method.name == "n_mastery" and result.method.params["n"] == 1
     assert result.scale_version == "canvas-legacy-outcome"
+
+
+def test_rubric_level_maps_back_to_itself_under_cut_scores() -> None:
+    """With Mastery starting at 80%, a rubric 'Mastery' counts where Mastery starts (3.2)."""
+    from lti_tool.mastery import CutScores, ProficiencyScale
+
+    cuts = CutScores("1", (("Exceeds Mastery", 95), ("Mastery", 80), ("Near Mastery", 50),
+                           ("Below Mastery", 20), ("No Evidence", 0)))  # fmt: skip
+    scale = ProficiencyScale(CANVAS.levels, cut_scores=cuts)
+    result = calculate([Evidence(None, level="Mastery", at=day(0))], "latest", scale)
+    assert result.score == 3.2
+    assert result.level is not None and result.level.name == "Mastery"
