@@ -21,7 +21,7 @@ from lti_tool.mastery.evidence import (
     order_key,
 )
 from lti_tool.mastery.methods import MethodSpec, fmt_param
-from lti_tool.mastery.numbers import fmt, round_half_away
+from lti_tool.mastery.numbers import fmt, pct, round_half_away
 from lti_tool.mastery.scales import Level, ProficiencyScale, Status
 
 
@@ -156,7 +156,11 @@ def _method_words(method: MethodSpec) -> str:
     if not method.params:
         return f"Method: {info.title}."
     params = ", ".join(
-        p.words.format(fmt_param(method.params[p.name])) for p in info.params if p.words
+        p.words.format(
+            fmt_param(method.params[p.name]) if p.integer else pct(method.params[p.name])
+        )
+        for p in info.params
+        if p.words
     ) or ", ".join(f"{name} {fmt_param(value)}" for name, value in method.params.items())
     return f"Method: {info.title} ({params})."
 

@@ -223,3 +223,28 @@ def test_rubric_level_maps_back_to_itself_under_cut_scores() -> None:
     result = calculate([Evidence(None, level="Mastery", at=day(0))], "latest", scale)
     assert result.score == 3.2
     assert result.level is not None and result.level.name == "Mastery"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("weighted_average", "65% of your latest score 4.0 plus 35% of the average of earlier "
+                             "scores 2.67 = 3.53."),
+        ("standard_decaying_average", "then 35% of 2.88 plus 65% of the next score 4.0 = 3.61."),
+        ("n_mastery", "This needs 5 scores at or above mastery (3.0); there are 4 scores so far."),
+        ("latest", "Your most recent score is 4.0."),
+        ("highest", "Your highest of 4 scores is 4.0."),
+        ("average", "(2.0 + 3.0 + 3.0 + 4.0) ÷ 4 = 3.0."),
+        ("mode", "The most common level in your 4 scores (2.0, 3.0, 3.0, 4.0) is Mastery "
+                 "(2 times), so the score is where that level starts, 3.0."),
+        ("power_law", "reads 3.81 at your latest attempt (4)"),
+        ("knowledge_tracing", "not yet → 15%, right → 49%, right → 83%, right → 96%. 96% is at "
+                              "or above the 95% needed for mastery."),
+    ],
+)  # fmt: skip
+def test_every_method_explains_its_arithmetic(name: str, words: str) -> None:
+    """Each method's sentence on the scores 2, 3, 3, 4."""
+    result = calculate(in_order(2, 3, 3, 4, title="Quiz"), MethodSpec(name), CANVAS)
+    assert words in result.explanation
+    assert result.explanation.startswith(f"Method: {METHODS[name].title}")
+    assert "Quiz, 1 Sep 2026: 2.0; Quiz, 2 Sep 2026: 3.0" in result.explanation
