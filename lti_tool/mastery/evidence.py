@@ -19,8 +19,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from lti_tool.mastery.errors import MasteryInputError
+
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 # Scores beyond these bounds are typing mistakes, and would overflow the arithmetic.
 LIMIT = 1_000_000_000
@@ -75,6 +78,8 @@ class Evidence:
     excused: bool = False
     hidden: bool = False
     alignment_mastery: float | None = None
+    _when: tuple[bool, datetime] = field(init=False, repr=False, compare=False)
+    _content: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Refuse values no calculation can use; treat a naive time as UTC."""
@@ -113,6 +118,10 @@ class Evidence:
                 raise MasteryInputError(
                     "source", f"must be one of {', '.join(s.value for s in Source)}"
                 ) from None
+        # The sort key's parts, worked out once: evidence is ordered many times.
+        when = (self.at is not None, self.at or _NO_TIME)
+        object.__setattr__(self, "_when", when)
+        object.__setattr__(self, "_content", _content(self))
 
     def label(self) -> str:
         """How the evidence is named in an explanation: its title, or source and date."""
@@ -122,40 +131,35 @@ class Evidence:
         return f"{self.source.description}{when}"
 
 
-@dataclass(frozen=True)
-class UsedEvidence:
-    """A piece of evidence the calculation used, with its value on the scale."""
+class UsedEvidence(NamedTuple):
+    """A piece of evidence the calculation used, with its value on the scale (immutable)."""
 
     evidence: Evidence
     value: float
-    index: int = field(default=-1, compare=False)
+    index: int = -1
 
 
-@dataclass(frozen=True)
-class ExcludedEvidence:
-    """A piece of evidence the calculation left out, and why in plain words."""
+class ExcludedEvidence(NamedTuple):
+    """A piece of evidence the calculation left out, and why in plain words (immutable)."""
 
     evidence: Evidence
     reason: str
-    index: int = field(default=-1, compare=False)
-
-
-_NO_TIME = datetime.min.replace(tzinfo=UTC)
+    index: int = -1
 
 
 def order_key(used: UsedEvidence) -> tuple[object, ...]:
     """The documented order: time (none first), then lower value first, then content."""
     ev = used.evidence
-    return (ev.at is not None, ev.at or _NO_TIME, used.value, *_content(ev))
+    return (ev._when, used.value, ev._content)
 
 
 def excluded_key(excluded: ExcludedEvidence) -> tuple[object, ...]:
     """Left-out evidence in time order too, so the explanation never depends on row order."""
     ev = excluded.evidence
-    return (ev.at is not None, ev.at or _NO_TIME, *_content(ev), excluded.reason)
+    return (ev._when, ev._content, excluded.reason)
 
 
-def _content(ev: Evidence) -> tuple[object, ...]:
+def _content(ev: Evidence) -> tuple[str, ...]:
     return (
         ev.id,
         ev.source.value,
