@@ -61,6 +61,7 @@ class Evidence:
     `score` is in the units of `points_possible`; when `points_possible` is None the score is
     already in the proficiency scale's points. `level` names a rubric level on the scale and
     stands in for a score. `score is None` and no `level` means missing: not evidence.
+    `at` is kept in UTC (a time without a zone is taken as UTC).
     `alignment_mastery` is the fraction of points that counts as mastery on this assignment
     when it differs from the scale's (Canvas quiz alignments); see `scaled_value`.
     """
@@ -109,8 +110,9 @@ class Evidence:
         if self.at is not None:
             if not isinstance(self.at, datetime):
                 raise MasteryInputError("at", "must be a date and time")
-            if self.at.tzinfo is None:
-                object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
+            # Kept in UTC, so one instant written with two offsets sorts and reads the same.
+            utc = self.at.replace(tzinfo=UTC) if self.at.tzinfo is None else self.at
+            object.__setattr__(self, "at", utc.astimezone(UTC))
         if not isinstance(self.source, Source):
             try:
                 object.__setattr__(self, "source", Source(self.source))

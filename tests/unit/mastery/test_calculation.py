@@ -248,3 +248,11 @@ def test_every_method_explains_its_arithmetic(name: str, words: str) -> None:
     assert words in result.explanation
     assert result.explanation.startswith(f"Method: {METHODS[name].title}")
     assert "Quiz, 1 Sep 2026: 2.0; Quiz, 2 Sep 2026: 3.0" in result.explanation
+
+
+def test_times_are_kept_in_utc() -> None:
+    """One instant written with two offsets is the same time."""
+    from datetime import timedelta, timezone
+
+    east = Evidence(1, at=day(0).astimezone(timezone(timedelta(hours=5))))
+    assert east.at == day(0) and east.at.utcoffset() == timedelta(0)
