@@ -231,3 +231,55 @@ def test_no_input_raises_anything_but_the_domain_error(data: Any) -> None:
         assert str(exc)
         return
     json.dumps(answer, allow_nan=False)
+
+
+ids = st.sampled_from(["a", "b", "c", "d", "e"])
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(ids, ids), max_size=8),
+    st.lists(st.tuples(ids, ids), max_size=3),
+    st.dictionaries(ids, st.sampled_from(list(Status))),
+)
+def test_readiness_on_any_graph(
+    precedes: list[tuple[str, str]],
+    equivalent: list[tuple[str, str]],
+    statuses: dict[str, Status],
+) -> None:
+    """Cycles, self-loops and crosswalks: ready exactly when nothing before it is missing."""
+    from lti_tool.mastery.readiness import CompetencyGraph, Readiness, readiness
+
+    graph = CompetencyGraph(frozenset(), tuple(precedes), tuple(equivalent))
+    states = readiness(graph, statuses)
+    assert set(states) == set(graph.nodes)
+    for node, state in states.items():
+        if statuses.get(node, Status.NO_EVIDENCE).is_mastered:
+            assert state.state is Readiness.MASTERED
+        if state.state is Readiness.READY:
+            assert state.missing == ()
+        if state.state is Readiness.NOT_READY:
+            assert state.missing and set(state.missing) <= set(state.prerequisites)
+
+
+@settings(deadline=None)
+@given(
+    st.dictionaries(
+        ids,
+        st.tuples(st.sampled_from(list(Status)), st.one_of(st.none(), st.floats(-1, 5))),
+        min_size=1,
+    ),
+    st.sampled_from(["all_mastered", "points", "average"]),
+)
+def test_rollup_of_any_children(
+    children: dict[str, tuple[Status, float | None]], rule: str
+) -> None:
+    """Every rule gives a status; all_mastered is mastered exactly when every child is."""
+    from lti_tool.mastery.rollup import Child, rollup
+
+    kids = [Child(cid, status, score) for cid, (status, score) in children.items()]
+    result = rollup(kids, rule, CANVAS)
+    if result.score is not None:
+        assert CANVAS.bottom <= result.score <= CANVAS.top
+    if rule != "average" and any(k.status is not Status.NO_EVIDENCE for k in kids):
+        assert result.status.is_mastered == all(k.status.is_mastered for k in kids)
