@@ -1,8 +1,8 @@
 """How fast the mastery engine recomputes a class and a district, per method.
 
 Run with `make bench` (or `pytest -s tests/benchmarks/test_mastery_speed.py -o addopts=""`).
-It prints numbers and asserts nothing about time. Timings are the best of a few runs on one
-core (numpy is kept to one thread where the environment allows).
+It prints numbers and asserts nothing about time. Timings are the best of BENCH_REPEAT runs
+(default 3); set OMP_NUM_THREADS=1 to keep numpy on one core.
 
 - A class: 30 learners x 60 competencies x 20 evidence each (36,000 rows, 1,800 results),
   one by one with `calculate` (explanations written only when read, and with every
@@ -68,9 +68,9 @@ def test_class_speed_per_method() -> None:
     rows = []
     for name in METHODS:
         spec = MethodSpec(name)
-        one = best(lambda spec=spec: [calculate(e, spec, SCALE) for e in groups.values()], 1)
+        one = best(lambda spec=spec: [calculate(e, spec, SCALE) for e in groups.values()])
         words = best(
-            lambda spec=spec: [calculate(e, spec, SCALE).explanation for e in groups.values()], 1
+            lambda spec=spec: [calculate(e, spec, SCALE).explanation for e in groups.values()]
         )
         many = best(lambda spec=spec: calculate_many(groups, spec, SCALE))
         cols = best(lambda spec=spec: calculate_columns(g, v, t, spec, SCALE, groups=n))
