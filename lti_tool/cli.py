@@ -312,6 +312,16 @@ def mastery_calculate(compact: bool) -> None:
     click.echo(json.dumps(answer, ensure_ascii=False, indent=None if compact else 2))
 
 
+@mastery.command("methods")
+def mastery_methods() -> None:
+    """List the calculation methods with their parameters, defaults and meaning, as JSON."""
+    import json
+
+    from lti_tool.mastery.methods import methods_to_json
+
+    click.echo(json.dumps(methods_to_json(), ensure_ascii=False, indent=2))
+
+
 def run() -> None:
     """Entry point that never shows a traceback for an interrupted command."""
     try:

@@ -466,3 +466,29 @@ METHODS: dict[str, MethodInfo] = {
 
 # Canvas stored Weighted Average as `decaying_average` before its 2023 rename.
 ALIASES = {"decaying_average": "weighted_average"}
+
+
+def methods_to_json() -> list[dict[str, object]]:
+    """Every method with its parameters (default and range) and meaning, for people choosing."""
+    return [
+        {
+            "method": info.name,
+            "title": info.title,
+            "canvas": info.canvas,
+            "meaning": info.meaning,
+            "params": [
+                {
+                    "name": p.name,
+                    "default": p.default,
+                    "min": p.low,
+                    "max": p.high,
+                    "min_exclusive": p.low_open,
+                    "max_exclusive": p.high_open,
+                    "whole_number": p.integer,
+                    "meaning": p.meaning,
+                }
+                for p in info.params
+            ],
+        }
+        for info in METHODS.values()
+    ]
