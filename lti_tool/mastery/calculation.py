@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 
 from lti_tool.mastery.errors import MasteryInputError
@@ -17,6 +17,7 @@ from lti_tool.mastery.evidence import (
     Evidence,
     ExcludedEvidence,
     UsedEvidence,
+    as_utc,
     excluded_key,
     order_key,
 )
@@ -59,8 +60,7 @@ class Override:
             raise MasteryInputError("override.level", "must name a level of the scale")
         if not isinstance(self.at, datetime):
             raise MasteryInputError("override.at", "must be a date and time")
-        if self.at.tzinfo is None:
-            object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
+        object.__setattr__(self, "at", as_utc(self.at, "override.at"))
 
 
 @dataclass(frozen=True)

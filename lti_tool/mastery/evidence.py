@@ -30,6 +30,16 @@ LIMIT = 1_000_000_000
 SMALLEST = 0.000001
 
 
+def as_utc(value: datetime, field: str) -> datetime:
+    """The time in UTC (a time without a zone is taken as UTC), so one instant written with two
+    offsets sorts and reads the same."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    try:
+        return aware.astimezone(UTC)
+    except OverflowError:
+        raise MasteryInputError(field, "is outside the years 1 to 9999 in UTC") from None
+
+
 class Source(StrEnum):
     """Where a piece of evidence came from."""
 
@@ -110,9 +120,7 @@ class Evidence:
         if self.at is not None:
             if not isinstance(self.at, datetime):
                 raise MasteryInputError("at", "must be a date and time")
-            # Kept in UTC, so one instant written with two offsets sorts and reads the same.
-            utc = self.at.replace(tzinfo=UTC) if self.at.tzinfo is None else self.at
-            object.__setattr__(self, "at", utc.astimezone(UTC))
+            object.__setattr__(self, "at", as_utc(self.at, "at"))
         if not isinstance(self.source, Source):
             try:
                 object.__setattr__(self, "source", Source(self.source))

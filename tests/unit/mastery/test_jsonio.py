@@ -167,3 +167,11 @@ def test_scale_and_method_round_trip() -> None:
     stored = method_to_json(spec)
     assert stored == {"method": "n_mastery", "params": {"n": 3}}
     assert MethodSpec(stored["method"], stored["params"]) == spec
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_times_at_the_edge_of_the_calendar(at: str) -> None:
+    """A time that falls outside the calendar in UTC is a domain error naming the field."""
+    with pytest.raises(MasteryInputError) as info:
+        parse_request({"method": "latest", "evidence": [{"score": 1, "at": at}]})
+    assert info.value.field == "evidence[0].at"

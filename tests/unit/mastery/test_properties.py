@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta, timezone
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -178,13 +179,18 @@ def mostly(plausible: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.integers(0, 9).flatmap(lambda k: json_values if k == 0 else plausible)
 
 
+any_time = st.builds(
+    lambda when, hours: when.replace(tzinfo=timezone(timedelta(hours=hours))).isoformat(),
+    st.datetimes(),
+    st.integers(-12, 14),
+)
 numbers = st.one_of(st.integers(-2, 10), st.floats(-1e12, 1e12), st.floats())
 evidence_json = st.fixed_dictionaries(
     {"score": mostly(st.one_of(st.none(), numbers))},
     optional={
         "points_possible": mostly(st.sampled_from([None, 0, 1, 4, 5, 1e-7, 1e10, -1])),
-        "at": mostly(st.sampled_from([None, "2026-09-01T10:00:00Z", "2026-09-01", "soon",
-                                      "2026-09-02T10:00:00+05:00"])),
+        "at": mostly(st.one_of(any_time, st.sampled_from(
+            [None, "2026-09-01T10:00:00Z", "2026-09-01", "soon", "2026-09-02T10:00:00+05:00"]))),
         "source": mostly(st.sampled_from([*(s.value for s in Source), "rumour"])),
         "level": mostly(st.sampled_from([None, "Mastery", "Gold"])),
         "excused": mostly(st.booleans()),
@@ -214,7 +220,9 @@ requests = st.fixed_dictionaries(
         "override": mostly(
             st.fixed_dictionaries(
                 {"level": st.sampled_from(["Mastery", "Gold"]), "note": st.text(max_size=3)},
-                optional={"at": st.sampled_from(["2026-09-01T12:00:00Z", "x"])},
+                optional={
+                    "at": st.one_of(any_time, st.sampled_from(["2026-09-01T12:00:00Z", "x"]))
+                },
             )
         ),
     },
