@@ -117,6 +117,14 @@ class Evidence:
             or not 0 < self.alignment_mastery < 1
         ):
             raise MasteryInputError("alignment_mastery", "must be a number between 0 and 1")
+        for name in ("id", "title", "recorded_by", "note", "link"):
+            if not isinstance(getattr(self, name), str):
+                raise MasteryInputError(name, "must be text")
+        if self.level is not None and (not isinstance(self.level, str) or not self.level.strip()):
+            raise MasteryInputError("level", "must name a level of the scale")
+        for name in ("excused", "hidden"):
+            if not isinstance(getattr(self, name), bool):
+                raise MasteryInputError(name, "must be true or false")
         if self.at is not None:
             if not isinstance(self.at, datetime):
                 raise MasteryInputError("at", "must be a date and time")

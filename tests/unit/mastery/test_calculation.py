@@ -183,6 +183,9 @@ def test_policy_limits() -> None:
         ({"score": 3, "alignment_mastery": 1.5}, "alignment_mastery"),
         ({"score": 3, "source": "rumour"}, "source"),
         ({"score": 3, "at": "yesterday"}, "at"),
+        ({"score": 3, "title": 7}, "title"),
+        ({"score": None, "level": 3}, "level"),
+        ({"score": 3, "excused": "no"}, "excused"),
     ],
 )
 def test_bad_evidence_is_a_domain_error(fields: dict[str, object], field: str) -> None:
