@@ -17,6 +17,7 @@ from lti_tool.mastery.errors import MasteryInputError
 from lti_tool.mastery.evidence import Evidence, ExcludedEvidence, Source, UsedEvidence
 from lti_tool.mastery.jsonio import parse_request, result_to_json, run_request
 from lti_tool.mastery.methods import METHODS, MethodInfo, MethodSpec, Param
+from lti_tool.mastery.next_step import NextStep, next_step
 from lti_tool.mastery.numbers import round_half_away
 from lti_tool.mastery.readiness import CompetencyGraph, Readiness, ReadinessResult, readiness
 from lti_tool.mastery.rollup import (
@@ -31,6 +32,8 @@ from lti_tool.mastery.scales import CutScores, Level, ProficiencyScale, Status
 
 __all__ = [
     "METHODS",
+    "NextStep",
+    "next_step",
     "Child",
     "ChildWeight",
     "Columns",
