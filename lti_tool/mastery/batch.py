@@ -94,9 +94,9 @@ def calculate_columns(
 
     `group` numbers each row's learner-competency pair from 0; `value` is the score already on
     the scale (NaN or infinite for rows that are not evidence); `when` orders rows in time
-    (NaN for no time: oldest); `source` numbers each row's kind of source (for the policy's
-    minimum of kinds); `groups` is how many groups there are (default: the largest group
-    number + 1).
+    (NaN for no time: oldest; None: the rows are already in time order); `source` numbers
+    each row's kind of source (for the policy's minimum of kinds); `groups` is how many groups
+    there are (default: the largest group number + 1).
     """
     spec = method if isinstance(method, MethodSpec) else MethodSpec(method)
     scale = scale or ProficiencyScale.canvas_default()
@@ -104,7 +104,11 @@ def calculate_columns(
     try:
         g_all = np.asarray(group, dtype=np.int64)
         v_all = np.asarray(value, dtype=np.float64)
-        t_all = np.zeros_like(v_all) if when is None else np.asarray(when, dtype=np.float64)
+        t_all = (
+            np.arange(v_all.size, dtype=np.float64)
+            if when is None
+            else np.asarray(when, dtype=np.float64)
+        )
     except (TypeError, ValueError):
         raise MasteryInputError("columns", "group, value and when must be numbers") from None
     if not (g_all.shape == v_all.shape == t_all.shape) or g_all.ndim != 1:

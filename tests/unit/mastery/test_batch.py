@@ -111,3 +111,9 @@ def test_columns_refuse_text() -> None:
     with pytest.raises(MasteryInputError) as info:
         calculate_columns(["x"], [1.0], None)
     assert info.value.field == "columns"
+
+
+def test_columns_without_times_keep_the_row_order() -> None:
+    """No `when`: rows count as given in time order, so the latest is the last row."""
+    cols = calculate_columns([0, 0, 0], [4.0, 1.0, 2.0], None, "latest", CANVAS)
+    assert cols.score[0] == 2
