@@ -5,6 +5,7 @@ No framework, database or HTTP: frozen dataclasses in and out, and one domain ex
 """
 
 from lti_tool.mastery.batch import Columns, Summary, calculate_columns, calculate_many
+from lti_tool.mastery.bkt_fit import BktFit, fit_bkt, fit_bkt_many
 from lti_tool.mastery.calculation import (
     EvidencePolicy,
     MasteryResult,
@@ -32,6 +33,9 @@ from lti_tool.mastery.scales import CutScores, Level, ProficiencyScale, Status
 
 __all__ = [
     "METHODS",
+    "BktFit",
+    "fit_bkt",
+    "fit_bkt_many",
     "NextStep",
     "next_step",
     "Child",
