@@ -694,6 +694,16 @@ def clr_export(
     click.echo(f"Exported {len(rows)} record(s) to {target}.")
 
 
+@mastery.command("methods")
+def mastery_methods() -> None:
+    """List the calculation methods with their parameters, defaults and meaning, as JSON."""
+    import json
+
+    from lti_tool.mastery.methods import methods_to_json
+
+    click.echo(json.dumps(methods_to_json(), ensure_ascii=False, indent=2))
+
+
 def run() -> None:
     """Entry point that never shows a traceback for an interrupted command."""
     try:

@@ -93,21 +93,39 @@ def calculate_columns(
     """Results for every group from evidence columns.
 
     `group` numbers each row's learner-competency pair from 0; `value` is the score already on
-    the scale (NaN for rows that are not evidence); `when` orders rows in time (NaN for no
-    time: oldest); `source` numbers each row's kind of source (for the policy's minimum of
-    kinds); `groups` is how many groups there are (default: the largest group number + 1).
+    the scale (NaN or infinite for rows that are not evidence); `when` orders rows in time
+    (NaN for no time: oldest; None: the rows are already in time order); `source` numbers
+    each row's kind of source (for the policy's minimum of kinds); `groups` is how many groups
+    there are (default: the largest group number + 1).
     """
     spec = method if isinstance(method, MethodSpec) else MethodSpec(method)
     scale = scale or ProficiencyScale.canvas_default()
     policy = policy or EvidencePolicy()
-    g_all = np.asarray(group, dtype=np.int64)
-    v_all = np.asarray(value, dtype=np.float64)
-    t_all = np.zeros_like(v_all) if when is None else np.asarray(when, dtype=np.float64)
+    try:
+        g_all = np.asarray(group, dtype=np.int64)
+        v_all = np.asarray(value, dtype=np.float64)
+        t_all = (
+            np.arange(v_all.size, dtype=np.float64)
+            if when is None
+            else np.asarray(when, dtype=np.float64)
+        )
+    except (TypeError, ValueError):
+        raise MasteryInputError("columns", "group, value and when must be numbers") from None
     if not (g_all.shape == v_all.shape == t_all.shape) or g_all.ndim != 1:
         raise MasteryInputError("columns", "group, value and when must be equally long lists")
     if g_all.size and g_all.min() < 0:
         raise MasteryInputError("group", "group numbers start at 0")
     n_groups = int(groups if groups is not None else (g_all.max() + 1 if g_all.size else 0))
+    if n_groups < 0:
+        raise MasteryInputError("groups", "must be 0 or more")
+    try:
+        src_all = None if source is None else np.asarray(source, dtype=np.int64)
+    except (TypeError, ValueError):
+        raise MasteryInputError("source", "must be whole numbers") from None
+    if src_all is not None and (
+        src_all.shape != g_all.shape or (src_all.size and src_all.min() < 0)
+    ):
+        raise MasteryInputError("source", "must number each row's kind of source from 0")
     if g_all.size and g_all.max() >= n_groups:
         raise MasteryInputError("groups", "is smaller than the largest group number + 1")
     keep = np.isfinite(v_all)
@@ -155,10 +173,10 @@ def calculate_columns(
             )
         short = counts < policy.min_evidence
         if policy.min_sources > 1:
-            if source is None:
+            if src_all is None:
                 kinds = np.ones_like(counts)
             else:
-                src = np.asarray(source, dtype=np.int64)[keep][order]
+                src = src_all[keep][order]
                 pairs = np.unique(g * (src.max() + 1 if src.size else 1) + src)
                 kinds = np.bincount(pairs // (src.max() + 1), minlength=n_groups)[present]
             short |= kinds < policy.min_sources

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 
 from lti_tool.mastery.errors import MasteryInputError
@@ -17,11 +17,12 @@ from lti_tool.mastery.evidence import (
     Evidence,
     ExcludedEvidence,
     UsedEvidence,
+    as_utc,
     excluded_key,
     order_key,
 )
 from lti_tool.mastery.methods import MethodSpec, fmt_param
-from lti_tool.mastery.numbers import fmt, round_half_away
+from lti_tool.mastery.numbers import fmt, pct, round_half_away
 from lti_tool.mastery.scales import Level, ProficiencyScale, Status
 
 
@@ -59,8 +60,7 @@ class Override:
             raise MasteryInputError("override.level", "must name a level of the scale")
         if not isinstance(self.at, datetime):
             raise MasteryInputError("override.at", "must be a date and time")
-        if self.at.tzinfo is None:
-            object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
+        object.__setattr__(self, "at", as_utc(self.at, "override.at"))
 
 
 @dataclass(frozen=True)
@@ -113,14 +113,15 @@ def scaled_value(ev: Evidence, scale: ProficiencyScale) -> float | str:
         level = scale.find(ev.level)
         if level is None:
             return f"the level {ev.level!r} is not on this scale"
-        return level.points
+        # Where the level starts: its points, or its cut score, so it maps back to itself.
+        return scale.threshold(level)
     possible = ev.points_possible
     if possible is None:
         return float(ev.score)
     if possible == 0:
         return "the assignment is worth 0 points, so no share of it can be worked out"
     share = ev.score / possible
-    target = scale.mastery_points / scale.top if scale.top else 0.0
+    target = scale.mastery_threshold / scale.top
     if ev.alignment_mastery is not None and ev.alignment_mastery != target and 0 < target < 1:
         cut = ev.alignment_mastery
         if share <= cut:
@@ -155,7 +156,11 @@ def _method_words(method: MethodSpec) -> str:
     if not method.params:
         return f"Method: {info.title}."
     params = ", ".join(
-        p.words.format(fmt_param(method.params[p.name])) for p in info.params if p.words
+        p.words.format(
+            fmt_param(method.params[p.name]) if p.integer else pct(method.params[p.name])
+        )
+        for p in info.params
+        if p.words
     ) or ", ".join(f"{name} {fmt_param(value)}" for name, value in method.params.items())
     return f"Method: {info.title} ({params})."
 

@@ -19,12 +19,25 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from lti_tool.mastery.errors import MasteryInputError
+
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 # Scores beyond these bounds are typing mistakes, and would overflow the arithmetic.
 LIMIT = 1_000_000_000
 SMALLEST = 0.000001
+
+
+def as_utc(value: datetime, field: str) -> datetime:
+    """The time in UTC (a time without a zone is taken as UTC), so one instant written with two
+    offsets sorts and reads the same."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    try:
+        return aware.astimezone(UTC)
+    except OverflowError:
+        raise MasteryInputError(field, "is outside the years 1 to 9999 in UTC") from None
 
 
 class Source(StrEnum):
@@ -58,6 +71,7 @@ class Evidence:
     `score` is in the units of `points_possible`; when `points_possible` is None the score is
     already in the proficiency scale's points. `level` names a rubric level on the scale and
     stands in for a score. `score is None` and no `level` means missing: not evidence.
+    `at` is kept in UTC (a time without a zone is taken as UTC).
     `alignment_mastery` is the fraction of points that counts as mastery on this assignment
     when it differs from the scale's (Canvas quiz alignments); see `scaled_value`.
     """
@@ -75,6 +89,8 @@ class Evidence:
     excused: bool = False
     hidden: bool = False
     alignment_mastery: float | None = None
+    _when: tuple[bool, datetime] = field(init=False, repr=False, compare=False)
+    _content: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Refuse values no calculation can use; treat a naive time as UTC."""
@@ -101,11 +117,18 @@ class Evidence:
             or not 0 < self.alignment_mastery < 1
         ):
             raise MasteryInputError("alignment_mastery", "must be a number between 0 and 1")
+        for name in ("id", "title", "recorded_by", "note", "link"):
+            if not isinstance(getattr(self, name), str):
+                raise MasteryInputError(name, "must be text")
+        if self.level is not None and (not isinstance(self.level, str) or not self.level.strip()):
+            raise MasteryInputError("level", "must name a level of the scale")
+        for name in ("excused", "hidden"):
+            if not isinstance(getattr(self, name), bool):
+                raise MasteryInputError(name, "must be true or false")
         if self.at is not None:
             if not isinstance(self.at, datetime):
                 raise MasteryInputError("at", "must be a date and time")
-            if self.at.tzinfo is None:
-                object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
+            object.__setattr__(self, "at", as_utc(self.at, "at"))
         if not isinstance(self.source, Source):
             try:
                 object.__setattr__(self, "source", Source(self.source))
@@ -113,6 +136,10 @@ class Evidence:
                 raise MasteryInputError(
                     "source", f"must be one of {', '.join(s.value for s in Source)}"
                 ) from None
+        # The sort key's parts, worked out once: evidence is ordered many times.
+        when = (self.at is not None, self.at or _NO_TIME)
+        object.__setattr__(self, "_when", when)
+        object.__setattr__(self, "_content", _content(self))
 
     def label(self) -> str:
         """How the evidence is named in an explanation: its title, or source and date."""
@@ -122,40 +149,35 @@ class Evidence:
         return f"{self.source.description}{when}"
 
 
-@dataclass(frozen=True)
-class UsedEvidence:
-    """A piece of evidence the calculation used, with its value on the scale."""
+class UsedEvidence(NamedTuple):
+    """A piece of evidence the calculation used, with its value on the scale (immutable)."""
 
     evidence: Evidence
     value: float
-    index: int = field(default=-1, compare=False)
+    index: int = -1
 
 
-@dataclass(frozen=True)
-class ExcludedEvidence:
-    """A piece of evidence the calculation left out, and why in plain words."""
+class ExcludedEvidence(NamedTuple):
+    """A piece of evidence the calculation left out, and why in plain words (immutable)."""
 
     evidence: Evidence
     reason: str
-    index: int = field(default=-1, compare=False)
-
-
-_NO_TIME = datetime.min.replace(tzinfo=UTC)
+    index: int = -1
 
 
 def order_key(used: UsedEvidence) -> tuple[object, ...]:
     """The documented order: time (none first), then lower value first, then content."""
     ev = used.evidence
-    return (ev.at is not None, ev.at or _NO_TIME, used.value, *_content(ev))
+    return (ev._when, used.value, ev._content)
 
 
 def excluded_key(excluded: ExcludedEvidence) -> tuple[object, ...]:
     """Left-out evidence in time order too, so the explanation never depends on row order."""
     ev = excluded.evidence
-    return (ev.at is not None, ev.at or _NO_TIME, *_content(ev), excluded.reason)
+    return (ev._when, ev._content, excluded.reason)
 
 
-def _content(ev: Evidence) -> tuple[object, ...]:
+def _content(ev: Evidence) -> tuple[str, ...]:
     return (
         ev.id,
         ev.source.value,

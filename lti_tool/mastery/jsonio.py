@@ -313,6 +313,34 @@ def result_to_json(result: MasteryResult) -> dict[str, Any]:
     return out
 
 
+def scale_to_json(scale: ProficiencyScale) -> dict[str, Any]:
+    """A scale as JSON-ready data that `parse_scale` reads back (for storing a course's scale)."""
+    out: dict[str, Any] = {
+        "name": scale.name,
+        "version": scale.version,
+        "levels": [
+            {
+                "name": lv.name,
+                "points": lv.points,
+                "mastery": lv.mastery,
+                "description": lv.description,
+            }
+            for lv in scale.levels
+        ],
+    }
+    if scale.cut_scores is not None:
+        out["cut_scores"] = {
+            "version": scale.cut_scores.version,
+            "cuts": dict(scale.cut_scores.cuts),
+        }
+    return out
+
+
+def method_to_json(method: MethodSpec) -> dict[str, Any]:
+    """A method and its parameters as JSON-ready data, as a request names them."""
+    return {"method": method.name, "params": dict(method.params)}
+
+
 def run_request(data: Any) -> dict[str, Any]:
     """Parse a request, calculate every method asked for, and return the JSON answer."""
     request = parse_request(data)

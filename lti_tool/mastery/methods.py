@@ -246,7 +246,11 @@ def highest(
 ) -> Computation:
     """Canvas Highest Score: the best score."""
     best = max(values)
-    return Computation(best, lambda: f"Your highest score of {len(values)} is {fmt(best)}.")
+    count = len(values)
+    return Computation(
+        best,
+        lambda: f"Your highest of {count} score{'s' if count > 1 else ''} is {fmt(best)}.",
+    )
 
 
 def average(
@@ -284,7 +288,7 @@ def mode(
         else:
             span = f"your {len(recent)} score{'s' if len(recent) > 1 else ''}"
         text = f"The most common level in {span} ({_list(recent)}) is {winner.name}"
-        text += f", {top} time{'s' if top > 1 else ''}"
+        text += f" ({top} time{'s' if top > 1 else ''})"
         if len(tied) > 1:
             others = " and ".join(t for t in tied if t != winner_name)
             verb = "appears" if len(tied) == 2 else "appear"
@@ -403,7 +407,7 @@ METHODS: dict[str, MethodInfo] = {
             standard_decaying_average,
         ),
         MethodInfo(
-            "n_mastery", "n number of times", True,
+            "n_mastery", "n Number of Times", True,
             (
                 Param("n", 5, 1, 10, True, "how many scores must reach mastery",
                       words="mastery needed {} times"),
@@ -449,7 +453,7 @@ METHODS: dict[str, MethodInfo] = {
                 Param("slip", 0.1, 0, 1, False, "chance of a wrong answer with the skill",
                       low_open=True, high_open=True),
                 Param("threshold", 0.95, 0, 1, False, "chance needed to call it mastered",
-                      low_open=True, high_open=True),
+                      low_open=True, high_open=True, words="mastered at a {} chance"),
                 Param("near", 0.7, 0, 1, False, "chance needed to call it nearly there",
                       low_open=True, high_open=True),
             ),
@@ -462,3 +466,29 @@ METHODS: dict[str, MethodInfo] = {
 
 # Canvas stored Weighted Average as `decaying_average` before its 2023 rename.
 ALIASES = {"decaying_average": "weighted_average"}
+
+
+def methods_to_json() -> list[dict[str, object]]:
+    """Every method with its parameters (default and range) and meaning, for people choosing."""
+    return [
+        {
+            "method": info.name,
+            "title": info.title,
+            "canvas": info.canvas,
+            "meaning": info.meaning,
+            "params": [
+                {
+                    "name": p.name,
+                    "default": p.default,
+                    "min": p.low,
+                    "max": p.high,
+                    "min_exclusive": p.low_open,
+                    "max_exclusive": p.high_open,
+                    "whole_number": p.integer,
+                    "meaning": p.meaning,
+                }
+                for p in info.params
+            ],
+        }
+        for info in METHODS.values()
+    ]

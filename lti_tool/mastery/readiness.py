@@ -124,7 +124,7 @@ def readiness(
     for node in sorted(graph.nodes):
         cls = rep[node]
         prereqs = tuple(sorted(before.get(cls, ())))
-        missing = tuple(p for p in prereqs if rep[p] not in mastered_classes)
+        missing = _missing(prereqs, rep, mastered_classes)
         if cls in mastered_classes:
             state = Readiness.MASTERED
             words = "Mastered."
@@ -142,3 +142,14 @@ def readiness(
             words = "Not ready yet: first master " + ", ".join(graph.name(p) for p in missing) + "."
         out[node] = ReadinessResult(node, state, prereqs, missing, words)
     return out
+
+
+def _missing(prereqs: tuple[str, ...], rep: dict[str, str], done: set[str]) -> tuple[str, ...]:
+    """Prerequisites not yet mastered, one name per group of exact matches (any one will do)."""
+    seen: set[str] = set()
+    out = []
+    for p in prereqs:
+        if rep[p] not in done and rep[p] not in seen:
+            seen.add(rep[p])
+            out.append(p)
+    return tuple(out)

@@ -64,7 +64,9 @@ class Level:
     description: str = ""
 
     def __post_init__(self) -> None:
-        """Refuse a nameless level or one without finite points."""
+        """Refuse a nameless level, one without finite points, or a mastery flag not true/false."""
+        if not isinstance(self.mastery, bool):
+            raise MasteryInputError("mastery", "must be true or false")
         if not isinstance(self.name, str) or not self.name.strip():
             raise MasteryInputError("name", "must be a non-empty text")
         if (
@@ -115,6 +117,8 @@ class ProficiencyScale:
 
     def __post_init__(self) -> None:
         """Sort levels highest first; refuse ties in points and anything but one mastery level."""
+        if not all(isinstance(lv, Level) for lv in self.levels):
+            raise MasteryInputError("levels", "must be a list of levels")
         levels = tuple(sorted(self.levels, key=lambda lv: -lv.points))
         object.__setattr__(self, "levels", levels)
         if len(levels) < 2:

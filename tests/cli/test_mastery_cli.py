@@ -87,3 +87,14 @@ def test_the_console_script_end_to_end() -> None:
     )  # fmt: skip
     assert bad.returncode == 2
     assert bad.stderr.strip() == "Error: method: must be the name of a method"
+
+
+def test_methods_lists_every_method_with_its_defaults() -> None:
+    """`mastery methods` names each method, whether Canvas has it, and its parameters."""
+    out = CliRunner().invoke(main, ["mastery", "methods"])
+    assert out.exit_code == 0
+    methods = {m["method"]: m for m in json.loads(out.output)}
+    assert len(methods) == 9
+    assert methods["weighted_average"]["canvas"] is True
+    assert methods["weighted_average"]["params"][0]["default"] == 65
+    assert methods["power_law"]["canvas"] is False

@@ -95,3 +95,25 @@ def test_columns_refuse_mismatched_input() -> None:
         calculate_columns([-1], [1.0], None)
     with pytest.raises(MasteryInputError):
         calculate_columns([3], [1.0], None, groups=2)
+
+
+def test_columns_refuse_bad_sources_and_group_counts() -> None:
+    """A source column of the wrong length or a negative group count is a domain error."""
+    with pytest.raises(MasteryInputError) as info:
+        calculate_columns([0, 0], [1.0, 2.0], None, source=[0])
+    assert info.value.field == "source"
+    with pytest.raises(MasteryInputError):
+        calculate_columns([], [], None, groups=-1)
+
+
+def test_columns_refuse_text() -> None:
+    """Columns that are not numbers are a domain error, not a numpy one."""
+    with pytest.raises(MasteryInputError) as info:
+        calculate_columns(["x"], [1.0], None)
+    assert info.value.field == "columns"
+
+
+def test_columns_without_times_keep_the_row_order() -> None:
+    """No `when`: rows count as given in time order, so the latest is the last row."""
+    cols = calculate_columns([0, 0, 0], [4.0, 1.0, 2.0], None, "latest", CANVAS)
+    assert cols.score[0] == 2

@@ -183,6 +183,9 @@ def test_policy_limits() -> None:
         ({"score": 3, "alignment_mastery": 1.5}, "alignment_mastery"),
         ({"score": 3, "source": "rumour"}, "source"),
         ({"score": 3, "at": "yesterday"}, "at"),
+        ({"score": 3, "title": 7}, "title"),
+        ({"score": None, "level": 3}, "level"),
+        ({"score": 3, "excused": "no"}, "excused"),
     ],
 )
 def test_bad_evidence_is_a_domain_error(fields: dict[str, object], field: str) -> None:
@@ -211,3 +214,48 @@ def test_result_records_method_and_scale_version() -> None:
     result = calculate(in_order(3), MethodSpec("n_mastery", {"n": 1}), FIVE)
     assert result.method.name == "n_mastery" and result.method.params["n"] == 1
     assert result.scale_version == "canvas-legacy-outcome"
+
+
+def test_rubric_level_maps_back_to_itself_under_cut_scores() -> None:
+    """With Mastery starting at 80%, a rubric 'Mastery' counts where Mastery starts (3.2)."""
+    from lti_tool.mastery import CutScores, ProficiencyScale
+
+    cuts = CutScores("1", (("Exceeds Mastery", 95), ("Mastery", 80), ("Near Mastery", 50),
+                           ("Below Mastery", 20), ("No Evidence", 0)))  # fmt: skip
+    scale = ProficiencyScale(CANVAS.levels, cut_scores=cuts)
+    result = calculate([Evidence(None, level="Mastery", at=day(0))], "latest", scale)
+    assert result.score == 3.2
+    assert result.level is not None and result.level.name == "Mastery"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("weighted_average", "65% of your latest score 4.0 plus 35% of the average of earlier "
+                             "scores 2.67 = 3.53."),
+        ("standard_decaying_average", "then 35% of 2.88 plus 65% of the next score 4.0 = 3.61."),
+        ("n_mastery", "This needs 5 scores at or above mastery (3.0); there are 4 scores so far."),
+        ("latest", "Your most recent score is 4.0."),
+        ("highest", "Your highest of 4 scores is 4.0."),
+        ("average", "(2.0 + 3.0 + 3.0 + 4.0) ÷ 4 = 3.0."),
+        ("mode", "The most common level in your 4 scores (2.0, 3.0, 3.0, 4.0) is Mastery "
+                 "(2 times), so the score is where that level starts, 3.0."),
+        ("power_law", "reads 3.81 at your latest attempt (4)"),
+        ("knowledge_tracing", "not yet → 15%, right → 49%, right → 83%, right → 96%. 96% is at "
+                              "or above the 95% needed for mastery."),
+    ],
+)  # fmt: skip
+def test_every_method_explains_its_arithmetic(name: str, words: str) -> None:
+    """Each method's sentence on the scores 2, 3, 3, 4."""
+    result = calculate(in_order(2, 3, 3, 4, title="Quiz"), MethodSpec(name), CANVAS)
+    assert words in result.explanation
+    assert result.explanation.startswith(f"Method: {METHODS[name].title}")
+    assert "Quiz, 1 Sep 2026: 2.0; Quiz, 2 Sep 2026: 3.0" in result.explanation
+
+
+def test_times_are_kept_in_utc() -> None:
+    """One instant written with two offsets is the same time."""
+    from datetime import timedelta, timezone
+
+    east = Evidence(1, at=day(0).astimezone(timezone(timedelta(hours=5))))
+    assert east.at == day(0) and east.at.utcoffset() == timedelta(0)

@@ -152,3 +152,26 @@ def test_cut_scores_in_a_request() -> None:
     with pytest.raises(MasteryInputError) as info:
         parse_request(bad)
     assert info.value.field == "scale.cut_scores.cuts.Mastery"
+
+
+def test_scale_and_method_round_trip() -> None:
+    """A stored scale (with cut scores) and method read back equal."""
+    from lti_tool.mastery import CutScores, MethodSpec, ProficiencyScale
+    from lti_tool.mastery.jsonio import method_to_json, parse_scale, scale_to_json
+
+    default = ProficiencyScale.canvas_default()
+    cuts = CutScores("7", tuple((lv.name, 100 - 20 * i) for i, lv in enumerate(default.levels)))
+    scale = ProficiencyScale(default.levels, version="d-2", name="District", cut_scores=cuts)
+    assert parse_scale(scale_to_json(scale)) == scale
+    spec = MethodSpec("n_mastery", {"n": 3})
+    stored = method_to_json(spec)
+    assert stored == {"method": "n_mastery", "params": {"n": 3}}
+    assert MethodSpec(stored["method"], stored["params"]) == spec
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_times_at_the_edge_of_the_calendar(at: str) -> None:
+    """A time that falls outside the calendar in UTC is a domain error naming the field."""
+    with pytest.raises(MasteryInputError) as info:
+        parse_request({"method": "latest", "evidence": [{"score": 1, "at": at}]})
+    assert info.value.field == "evidence[0].at"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta, timezone
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -178,13 +179,18 @@ def mostly(plausible: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.integers(0, 9).flatmap(lambda k: json_values if k == 0 else plausible)
 
 
+any_time = st.builds(
+    lambda when, hours: when.replace(tzinfo=timezone(timedelta(hours=hours))).isoformat(),
+    st.datetimes(),
+    st.integers(-12, 14),
+)
 numbers = st.one_of(st.integers(-2, 10), st.floats(-1e12, 1e12), st.floats())
 evidence_json = st.fixed_dictionaries(
     {"score": mostly(st.one_of(st.none(), numbers))},
     optional={
         "points_possible": mostly(st.sampled_from([None, 0, 1, 4, 5, 1e-7, 1e10, -1])),
-        "at": mostly(st.sampled_from([None, "2026-09-01T10:00:00Z", "2026-09-01", "soon",
-                                      "2026-09-02T10:00:00+05:00"])),
+        "at": mostly(st.one_of(any_time, st.sampled_from(
+            [None, "2026-09-01T10:00:00Z", "2026-09-01", "soon", "2026-09-02T10:00:00+05:00"]))),
         "source": mostly(st.sampled_from([*(s.value for s in Source), "rumour"])),
         "level": mostly(st.sampled_from([None, "Mastery", "Gold"])),
         "excused": mostly(st.booleans()),
@@ -214,7 +220,9 @@ requests = st.fixed_dictionaries(
         "override": mostly(
             st.fixed_dictionaries(
                 {"level": st.sampled_from(["Mastery", "Gold"]), "note": st.text(max_size=3)},
-                optional={"at": st.sampled_from(["2026-09-01T12:00:00Z", "x"])},
+                optional={
+                    "at": st.one_of(any_time, st.sampled_from(["2026-09-01T12:00:00Z", "x"]))
+                },
             )
         ),
     },
@@ -231,3 +239,55 @@ def test_no_input_raises_anything_but_the_domain_error(data: Any) -> None:
         assert str(exc)
         return
     json.dumps(answer, allow_nan=False)
+
+
+ids = st.sampled_from(["a", "b", "c", "d", "e"])
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(ids, ids), max_size=8),
+    st.lists(st.tuples(ids, ids), max_size=3),
+    st.dictionaries(ids, st.sampled_from(list(Status))),
+)
+def test_readiness_on_any_graph(
+    precedes: list[tuple[str, str]],
+    equivalent: list[tuple[str, str]],
+    statuses: dict[str, Status],
+) -> None:
+    """Cycles, self-loops and crosswalks: ready exactly when nothing before it is missing."""
+    from lti_tool.mastery.readiness import CompetencyGraph, Readiness, readiness
+
+    graph = CompetencyGraph(frozenset(), tuple(precedes), tuple(equivalent))
+    states = readiness(graph, statuses)
+    assert set(states) == set(graph.nodes)
+    for node, state in states.items():
+        if statuses.get(node, Status.NO_EVIDENCE).is_mastered:
+            assert state.state is Readiness.MASTERED
+        if state.state is Readiness.READY:
+            assert state.missing == ()
+        if state.state is Readiness.NOT_READY:
+            assert state.missing and set(state.missing) <= set(state.prerequisites)
+
+
+@settings(deadline=None)
+@given(
+    st.dictionaries(
+        ids,
+        st.tuples(st.sampled_from(list(Status)), st.one_of(st.none(), st.floats(-1, 5))),
+        min_size=1,
+    ),
+    st.sampled_from(["all_mastered", "points", "average"]),
+)
+def test_rollup_of_any_children(
+    children: dict[str, tuple[Status, float | None]], rule: str
+) -> None:
+    """Every rule gives a status; all_mastered is mastered exactly when every child is."""
+    from lti_tool.mastery.rollup import Child, rollup
+
+    kids = [Child(cid, status, score) for cid, (status, score) in children.items()]
+    result = rollup(kids, rule, CANVAS)
+    if result.score is not None:
+        assert CANVAS.bottom <= result.score <= CANVAS.top
+    if rule != "average" and any(k.status is not Status.NO_EVIDENCE for k in kids):
+        assert result.status.is_mastered == all(k.status.is_mastered for k in kids)

@@ -67,3 +67,10 @@ def test_bad_edges_are_domain_errors() -> None:
     with pytest.raises(MasteryInputError) as info:
         CompetencyGraph(precedes=(("a",),))  # type: ignore[arg-type]
     assert info.value.field == "precedes[0]"
+
+
+def test_matching_prerequisites_are_named_once() -> None:
+    """A and its exact match A2 both precede Y: Y waits for one of them, named once."""
+    graph = CompetencyGraph(precedes=(("A", "Y"), ("A2", "Y")), equivalent=(("A", "A2"),))
+    assert readiness(graph, {})["Y"].missing == ("A",)
+    assert readiness(graph, {"A2": M})["Y"].state is Readiness.READY

@@ -55,7 +55,11 @@ def test_bad_scales_are_refused(levels: tuple[Level, ...], message: str) -> None
 
 
 def test_a_level_needs_a_name_and_finite_points() -> None:
-    """Nameless or NaN levels are domain errors."""
+    """Nameless, NaN or vaguely flagged levels, and non-levels, are domain errors."""
+    with pytest.raises(MasteryInputError):
+        Level("A", 1, mastery="yes")  # type: ignore[arg-type]
+    with pytest.raises(MasteryInputError):
+        ProficiencyScale(("Mastery", "Not yet"))  # type: ignore[arg-type]
     with pytest.raises(MasteryInputError):
         Level("", 1)
     with pytest.raises(MasteryInputError):
