@@ -196,6 +196,40 @@ def strict_object(cls: str, data: dict[str, Any], version: str) -> dict[str, Any
     return out
 
 
+_GEN_LINK_KEYS = frozenset({"title", "identifier", "uri", "targetType"})
+
+
+def is_strict_11(cls: str, data: dict[str, Any]) -> bool:
+    """True when `strict_object(cls, data, "1.1")` would return `data` unchanged.
+
+    Much cheaper than building the strict object; the provider API streams such nodes as
+    they are stored.
+    """
+    fields = FIELDS_11[cls]
+    for key, value in data.items():
+        kind = fields.get(key)
+        if kind is None or kind == NESTED or kind == EXT_LIST:
+            return False
+        if kind is STR:
+            if type(value) is not str:
+                return False
+        elif kind is GEN_LINK:
+            if type(value) is not dict or not value.keys() <= _GEN_LINK_KEYS:
+                return False
+            if not all(type(value.get(k)) is str for k in ("title", "identifier", "uri")):
+                return False
+            target = value.get("targetType")
+            if target is not None and not (
+                isinstance(target, str) and (target == "CASE" or EXTENSION_TERM.match(target))
+            ):
+                return False
+        else:
+            conformed = _conform(kind, value, "1.1")
+            if conformed is _BAD or conformed != value:
+                return False
+    return all(name in data for name in SCHEMA_REQUIRED[cls])
+
+
 def node_to_json(node: Node, version: str | None) -> dict[str, Any]:
     """One node, losslessly (version None) or strictly."""
     if version is None:
