@@ -495,8 +495,14 @@ def _sync(
         seen.add(key)
         found = stored.get(key)
         if found is None:
-            inserts.append({**row, "document_id": document_id})
+            row["document_id"] = document_id
+            inserts.append(row)
             counts.created += 1
+            if len(inserts) >= CHUNK:
+                # Core executemany: the ORM's bulk path costs more than the database here;
+                # inserting as we go keeps only one chunk of serialised rows in memory.
+                session.execute(insert(model.__table__), inserts)
+                inserts = []
         elif found[1] != row["content_hash"] or found[3]:
             updates.append({**row, "id": found[0]})
             counts.updated += 1
@@ -507,9 +513,8 @@ def _sync(
         if progress and (position + 1) % CHUNK == 0:
             progress(position + 1)
 
-    for chunk in _chunks(inserts):
-        # Core executemany: the ORM's bulk path costs more than the database on large imports.
-        session.execute(insert(model.__table__), chunk)
+    if inserts:
+        session.execute(insert(model.__table__), inserts)
     for chunk in _chunks(updates):
         session.execute(update(model), chunk)
 

@@ -152,3 +152,7 @@ def test_is_strict_11_can_say_no_and_yes() -> None:
     odd = {**association["originNodeURI"], "targetType": "Moodle"}
     assert not is_strict_11("CFAssociation", {**association, "originNodeURI": odd})
     assert not is_strict_11("CFAssociation", {**association, "associationType": "isCousinOf"})
+    assert not is_strict_11("CFAssociation", {**association, "associationType": {"x": 1}})
+    assert not is_strict_11("CFAssociation", {**association, "sequenceNumber": True})
+    assert not is_strict_11("CFItem", {**item, "identifier": item["identifier"].upper()})
+    assert not is_strict_11("CFItem", {**item, "lastChangeDateTime": "2024-01-02T03:04:05"})
