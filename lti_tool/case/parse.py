@@ -41,6 +41,7 @@ _UUID = re.compile(
     r"^(?:urn:uuid:)?\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?"
     r"([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$"
 )
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _TYPES_BY_LOWER = {t.lower(): t for t in ASSOCIATION_TYPES_11}
 _SPECIAL_KEYS = frozenset(
@@ -161,6 +162,14 @@ def load_json(data: bytes | str, max_bytes: int | None = None) -> Any:
         ) from None
     except RecursionError:
         raise CaseFormatError([Problem("$", "the JSON nests too deeply")]) from None
+    if _SURROGATE_ESCAPE.search(data):
+        # Escaped surrogates are fine in pairs; a lone one is not text (nor storable).
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise CaseFormatError(
+                [Problem("$", "the JSON contains an unpaired UTF-16 surrogate escape")]
+            ) from None
     if not _depth_ok(obj, MAX_JSON_DEPTH):
         raise CaseFormatError([Problem("$", f"the JSON nests deeper than {MAX_JSON_DEPTH} levels")])
     return obj

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from lti_tool.case.model import (
@@ -64,6 +64,17 @@ def iter_node_data(
         .execution_options(yield_per=STREAM_BATCH)
     )
     yield from session.scalars(query)
+
+
+def iter_node_texts(session: Session, model: type[Any], document_id: int) -> Iterator[Any]:
+    """(strict11, stored JSON text) of one kind of node of a framework, in order, streamed."""
+    query = (
+        select(model.strict11, type_coerce(model.data, Text))
+        .where(model.document_id == document_id)
+        .order_by(model.position, model.id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    yield from session.execute(query)
 
 
 def iter_definitions(session: Session, document_id: int, kind: str) -> Iterator[dict[str, Any]]:

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from lti_tool.case.export import is_strict_11
 from lti_tool.case.model import Node, Package
 from lti_tool.case.parse import (
     CaseFormatError,
@@ -384,13 +385,22 @@ def _upsert_document(
 
 def _common(node: Node, position: int) -> dict[str, Any]:
     """Columns every node row has."""
+    text = json.dumps(node.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone UTF-16 surrogate (a "\ud800" escape) is not text any database can store.
+        raise ImportRefused(
+            [Problem(f"{node.cls} {node.identifier}", "contains an unpaired UTF-16 surrogate")]
+        ) from None
     return {
         "identifier": node.identifier,
         "uri": node.uri,
         "last_change": parse_datetime(node.last_change),
         "position": position,
-        "data": node.data,
-        "content_hash": content_hash(node.data),
+        # One serialisation per node serves the digest and the stored text alike.
+        "data": text,
+        "content_hash": hashlib.sha256(encoded).hexdigest(),
     }
 
 
@@ -405,6 +415,7 @@ def _item_row(node: Node, position: int) -> dict[str, Any]:
         "status_start_date": _date(data.get("statusStartDate")),
         "status_end_date": _date(data.get("statusEndDate")),
         "removed": False,
+        "strict11": is_strict_11("CFItem", data),
     }
 
 
@@ -418,6 +429,7 @@ def _association_row(node: Node, position: int) -> dict[str, Any]:
         "origin_identifier": str(data["originNodeURI"]["identifier"])[:255],
         "destination_identifier": str(data["destinationNodeURI"]["identifier"])[:255],
         "sequence_number": seq if isinstance(seq, int) and abs(seq) < 2**31 else None,
+        "strict11": is_strict_11("CFAssociation", data),
     }
 
 
@@ -483,8 +495,14 @@ def _sync(
         seen.add(key)
         found = stored.get(key)
         if found is None:
-            inserts.append({**row, "document_id": document_id})
+            row["document_id"] = document_id
+            inserts.append(row)
             counts.created += 1
+            if len(inserts) >= CHUNK:
+                # Core executemany: the ORM's bulk path costs more than the database here;
+                # inserting as we go keeps only one chunk of serialised rows in memory.
+                session.execute(insert(model.__table__), inserts)
+                inserts = []
         elif found[1] != row["content_hash"] or found[3]:
             updates.append({**row, "id": found[0]})
             counts.updated += 1
@@ -495,9 +513,8 @@ def _sync(
         if progress and (position + 1) % CHUNK == 0:
             progress(position + 1)
 
-    for chunk in _chunks(inserts):
-        # Core executemany: the ORM's bulk path costs more than the database on large imports.
-        session.execute(insert(model.__table__), chunk)
+    if inserts:
+        session.execute(insert(model.__table__), inserts)
     for chunk in _chunks(updates):
         session.execute(update(model), chunk)
 
@@ -519,6 +536,7 @@ def _sync(
                     .where(model.id == row.id)
                     .values(
                         removed=True,
+                        strict11=is_strict_11("CFItem", data),
                         data=data,
                         content_hash=content_hash(data),
                         status_end_date=_date(data["statusEndDate"]),

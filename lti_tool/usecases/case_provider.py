@@ -26,6 +26,7 @@ from lti_tool.db.case_store import (
     find_node,
     iter_definitions,
     iter_node_data,
+    iter_node_texts,
     list_documents,
 )
 from lti_tool.db.models.case import (
@@ -169,8 +170,12 @@ class CaseProvider:
             yield f',"{key}":['
             batch: list[str] = []
             first = True
-            for data in iter_node_data(self.session, model, document.id):
-                batch.append(dumps(strict_object(cls, data, self.version)))
+            for strict, text in iter_node_texts(self.session, model, document.id):
+                # A node stored exactly as CASE 1.1 writes it goes out as stored.
+                if strict and self.version == "1.1":
+                    batch.append(text)
+                else:
+                    batch.append(dumps(strict_object(cls, json.loads(text), self.version)))
                 if len(batch) >= STREAM_BATCH:
                     yield ("" if first else ",") + ",".join(batch)
                     first, batch = False, []

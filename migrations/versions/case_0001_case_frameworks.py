@@ -2,7 +2,7 @@
 
 Revision ID: case_0001
 Revises: 0001
-Create Date: 2026-11-29 16:37:19.252037
+Create Date: 2026-11-29 16:48:14.371529
 """
 
 from collections.abc import Sequence
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import lti_tool.db.base
+import lti_tool.db.models.case
 
 revision: str = "case_0001"
 down_revision: str | None = "0002"
@@ -54,8 +55,9 @@ def upgrade() -> None:
         sa.Column("destination_identifier", sa.String(length=255), nullable=False),
         sa.Column("sequence_number", sa.Integer(), nullable=True),
         sa.Column("last_change", lti_tool.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("strict11", sa.Boolean(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("data", lti_tool.db.models.case.JSONText(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"],
@@ -93,7 +95,7 @@ def upgrade() -> None:
         sa.Column("hierarchy_code", sa.String(length=255), nullable=True),
         sa.Column("last_change", lti_tool.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("data", lti_tool.db.models.case.JSONText(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"],
@@ -130,8 +132,9 @@ def upgrade() -> None:
         sa.Column("status_start_date", sa.Date(), nullable=True),
         sa.Column("status_end_date", sa.Date(), nullable=True),
         sa.Column("removed", sa.Boolean(), nullable=False),
+        sa.Column("strict11", sa.Boolean(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("data", lti_tool.db.models.case.JSONText(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"],
@@ -161,7 +164,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("last_change", lti_tool.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("data", lti_tool.db.models.case.JSONText(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"],

@@ -321,3 +321,23 @@ def test_empty_store_lists_nothing(client: FlaskClient) -> None:
 def test_sample_path_exists() -> None:
     """The fixtures' files are where the tests expect."""
     assert Path(COMPEITO).exists() and Path(SBAC_ELA).exists()
+
+
+@pytest.mark.usefixtures("stored")
+def test_cf_package_serves_strict_nodes_as_stored(client: FlaskClient, app: Flask) -> None:
+    """Nodes already in 1.1 form stream as stored and still make a schema-valid package."""
+    from sqlalchemy import select
+
+    from lti_tool.db.models.case import CaseAssociation, CaseItem
+
+    with app.extensions["db_sessions"]() as session:
+        flags = session.scalars(
+            select(CaseItem.strict11).where(CaseItem.identifier.in_([ITEM_A, ITEM_B]))
+        ).all()
+        assert flags == [True, True]
+        assert False in session.scalars(select(CaseItem.strict11)).all()  # COMPEITO's extras
+        assert True in session.scalars(select(CaseAssociation.strict11)).all()
+    body = json.loads(client.get(f"/ims/case/v1p1/CFPackages/{DOC_ID}").get_data(as_text=True))
+    assert schema_problems(body) == []
+    assert {i["identifier"] for i in body["CFItems"]} == {ITEM_A, ITEM_B}
+    assert body["CFAssociations"][1]["CFAssociationGroupingURI"]["identifier"] == GROUPING

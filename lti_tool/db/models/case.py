@@ -7,13 +7,44 @@ Each row keeps the node's whole normalised JSON object in `data` (lossless: ever
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.db.base import Base, utcnow
+
+
+class JSONText(TypeDecorator[Any]):
+    """A JSON object kept as text; a `str` given to it is taken as JSON text already.
+
+    Large imports serialise each node once, for its digest and for storage alike, and the
+    provider API can stream stored text without decoding it.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: object) -> str | None:
+        """Serialise a value; pass text through."""
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def process_result_value(self, value: str | None, dialect: object) -> Any:
+        """Decode the stored text."""
+        return None if value is None else json.loads(value)
 
 
 class CaseDocument(Base):
@@ -66,8 +97,10 @@ class CaseItem(Base):
     status_end_date: Mapped[date | None]
     # True when the last import of its framework no longer had it (statusEndDate was set).
     removed: Mapped[bool] = mapped_column(default=False)
+    # True when `data` is already exactly what a CASE 1.1 export writes (served as stored).
+    strict11: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONText)
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
@@ -88,8 +121,10 @@ class CaseAssociation(Base):
     destination_identifier: Mapped[str] = mapped_column(String(255), index=True)
     sequence_number: Mapped[int | None]
     last_change: Mapped[datetime]
+    # True when `data` is already exactly what a CASE 1.1 export writes (served as stored).
+    strict11: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONText)
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
@@ -114,7 +149,7 @@ class CaseDefinition(Base):
     hierarchy_code: Mapped[str | None] = mapped_column(String(255))
     last_change: Mapped[datetime]
     position: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONText)
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
@@ -133,5 +168,5 @@ class CaseRubric(Base):
     title: Mapped[str | None] = mapped_column(Text)
     last_change: Mapped[datetime]
     position: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONText)
     content_hash: Mapped[str] = mapped_column(String(64))

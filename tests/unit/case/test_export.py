@@ -126,3 +126,33 @@ def test_unknown_version_is_refused() -> None:
     """Only 1.0 and 1.1 are written."""
     with pytest.raises(ExportError):
         package_to_json(parse_package(minimal()), "2.0")
+
+
+@pytest.mark.parametrize("path", FRAMEWORK_FILES, ids=lambda p: p.name)
+def test_is_strict_11_agrees_with_the_strict_export(path: Path) -> None:
+    """Whenever a node counts as strict, the strict export leaves it exactly as it is."""
+    from lti_tool.case.export import is_strict_11, strict_object
+
+    package = parse_package(read(path))
+    for node in (*package.items, *package.associations):
+        if is_strict_11(node.cls, node.data):
+            assert strict_object(node.cls, node.data, "1.1") == node.data
+
+
+def test_is_strict_11_can_say_no_and_yes() -> None:
+    """Provider extras, unknown fields and odd values are not strict; a clean node is."""
+    from lti_tool.case.export import is_strict_11
+
+    package = parse_package(minimal())
+    item, association = package.items[0].data, package.associations[0].data
+    assert is_strict_11("CFItem", item) and is_strict_11("CFAssociation", association)
+    assert not is_strict_11("CFItem", {**item, "CFDocumentURI": {"title": "d"}})
+    assert not is_strict_11("CFItem", {**item, "humanCodingScheme": 7})
+    assert not is_strict_11("CFItem", {**item, "educationalLevel": ["09"]})
+    odd = {**association["originNodeURI"], "targetType": "Moodle"}
+    assert not is_strict_11("CFAssociation", {**association, "originNodeURI": odd})
+    assert not is_strict_11("CFAssociation", {**association, "associationType": "isCousinOf"})
+    assert not is_strict_11("CFAssociation", {**association, "associationType": {"x": 1}})
+    assert not is_strict_11("CFAssociation", {**association, "sequenceNumber": True})
+    assert not is_strict_11("CFItem", {**item, "identifier": item["identifier"].upper()})
+    assert not is_strict_11("CFItem", {**item, "lastChangeDateTime": "2024-01-02T03:04:05"})

@@ -271,3 +271,10 @@ def test_parse_package_bytes() -> None:
     """Bytes of a valid package parse."""
     package = parse_package_bytes(json.dumps(minimal()).encode())
     assert package.document.title == "Portrait of a Graduate"
+
+
+def test_unpaired_surrogates_are_refused() -> None:
+    """An escaped pair is an astral character; a lone escaped surrogate is refused."""
+    assert load_json('{"t": "\\ud835\\udc51"}') == {"t": "𝑑"}
+    with pytest.raises(CaseFormatError, match="surrogate"):
+        load_json('{"t": "\\udc51 alone"}')
