@@ -718,7 +718,7 @@ def _smart_levels(builder: _PackageBuilder, levels: list[tuple[str, str, str]]) 
     for identifier, level, where in levels:
         head, _, last = level.rpartition(".")
         parent = by_level.get(head, builder.doc_id) if head else builder.doc_id
-        sequence = int(last) if last.isdigit() and len(last) < 10 else None
+        sequence = int(last) if re.fullmatch(r"[0-9]{1,9}", last) else None
         builder.set_parent(identifier, parent, sequence, where)
 
 

@@ -225,6 +225,20 @@ def test_sheet_without_a_needed_column_is_reported_once() -> None:
     ]
 
 
+def test_odd_smart_levels_do_not_break_the_tree() -> None:
+    data = _workbook(
+        [DOC_HEADER, DOC_ROW],
+        [ITEM_HEADER, ["", "Squared", "A", "\u00b2", ""], ["", "Child", "B", "\u00b2.1", ""]],
+        [ASSOC_HEADER],
+    )
+    package = parse_xlsx(data)
+    child = next(a for a in package["CFAssociations"] if a["originNodeURI"]["title"] == "B")
+    assert child["destinationNodeURI"]["title"] == "A"
+    assert child["sequenceNumber"] == 1
+    top = next(a for a in package["CFAssociations"] if a["originNodeURI"]["title"] == "A")
+    assert "sequenceNumber" not in top
+
+
 def test_missing_sheet_is_named() -> None:
     wb = openpyxl.Workbook()
     wb.active.title = "Sheet1"
