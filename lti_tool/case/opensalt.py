@@ -860,7 +860,9 @@ def parse_xlsx(
             f"the workbook cannot be read ({type(exc).__name__})", "workbook"
         ) from None
     try:
-        missing = [s for s in (DOC_SHEET, ITEM_SHEET) if s not in workbook.sheetnames]
+        # "CF Item", "cf item" and "CF_Item" are the same sheet to a coordinator.
+        sheets = {_key(name): workbook[name] for name in workbook.sheetnames}
+        missing = [s for s in (DOC_SHEET, ITEM_SHEET) if _key(s) not in sheets]
         if missing:
             raise CaseFormatError(
                 [
@@ -877,7 +879,7 @@ def parse_xlsx(
         modified = workbook.properties.modified if workbook.properties else None
         fallback = changed_at or (timestamp(modified) if modified else None)
         doc_rows = list(
-            _rows(_sheet_records(workbook[DOC_SHEET]), DOC_SHEET, _DOC_FIELDS, problems)
+            _rows(_sheet_records(sheets[_key(DOC_SHEET)]), DOC_SHEET, _DOC_FIELDS, problems)
         )
         if not doc_rows:
             problems.add(DOC_SHEET, "no document row under the header")
@@ -886,7 +888,7 @@ def parse_xlsx(
             problems.add(doc_rows[1].where, "only one document per workbook")
         builder.set_document(doc_rows[0], "", fallback)
         item_rows = _rows(
-            _sheet_records(workbook[ITEM_SHEET]),
+            _sheet_records(sheets[_key(ITEM_SHEET)]),
             ITEM_SHEET,
             _ITEM_FIELDS,
             problems,
@@ -895,10 +897,10 @@ def parse_xlsx(
         )
         added = _item_rows(builder, item_rows)
         association_rows: list[_Row] = []
-        if ASSOCIATION_SHEET in workbook.sheetnames:
+        if _key(ASSOCIATION_SHEET) in sheets:
             association_rows = list(
                 _rows(
-                    _sheet_records(workbook[ASSOCIATION_SHEET]),
+                    _sheet_records(sheets[_key(ASSOCIATION_SHEET)]),
                     ASSOCIATION_SHEET,
                     _ASSOCIATION_FIELDS,
                     problems,

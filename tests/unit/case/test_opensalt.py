@@ -239,6 +239,23 @@ def test_odd_smart_levels_do_not_break_the_tree() -> None:
     assert "sequenceNumber" not in top
 
 
+def test_sheet_names_are_matched_loosely() -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in (
+        ("cf doc", [DOC_HEADER, DOC_ROW]),
+        ("CF_Item", [ITEM_HEADER, ["", "One", "A", "1", ""]]),
+    ):
+        sheet = wb.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    package = parse_xlsx(out.getvalue())
+    assert package["CFDocument"]["identifier"] == "0b3a1c2e-1111-4222-8333-444455556666"
+    assert [i["fullStatement"] for i in package["CFItems"]] == ["One"]
+
+
 def test_missing_sheet_is_named() -> None:
     wb = openpyxl.Workbook()
     wb.active.title = "Sheet1"
