@@ -14,6 +14,7 @@ from lti_tool.case.opensalt import (
     MAX_XLSX_UNCOMPRESSED_BYTES,
     package_to_xlsx,
     parse_csv,
+    parse_rubric_csv,
     parse_xlsx,
 )
 from lti_tool.case.problems import CaseFormatError
@@ -521,3 +522,54 @@ def test_csv_imports_round_trip_through_the_workbook(name: str) -> None:
     first = parse_csv((SHEETS / name).read_bytes(), filename=name)
     second = parse_xlsx(package_to_xlsx(first))
     assert _canonical(second) == _canonical(first)
+
+
+# ----------------------------------------------------------------------------- rubrics
+
+
+def test_rubric_csv_gives_rubrics_with_criteria_and_levels() -> None:
+    rubrics = parse_rubric_csv((SHEETS / "compeito_seed_001r_rubric.csv").read_bytes())
+    assert [len(r["CFRubricCriteria"]) for r in rubrics] == [4, 3]
+    criterion = rubrics[0]["CFRubricCriteria"][0]
+    assert criterion["weight"] == 0.3
+    assert criterion["rubricId"] == "20000000-0000-0000-0000-000000000001"
+    assert criterion["CFItemURI"]["identifier"] == "10000000-0000-0000-0000-000000000021"
+    levels = criterion["CFRubricCriterionLevels"]
+    assert [(lv["quality"], lv["score"]) for lv in levels] == [
+        ("Excellent", 4.0),
+        ("Good", 3.0),
+        ("Adequate", 2.0),
+        ("Needs Improvement", 1.0),
+    ]
+    package = parse_csv((SHEETS / "compeito_seed_001.csv").read_bytes())
+    assert_valid_case({**package, "CFRubrics": rubrics})
+
+
+def test_rubrics_round_trip_through_the_workbook_linked_to_their_items() -> None:
+    package = parse_csv((SHEETS / "compeito_seed_001.csv").read_bytes())
+    package["CFRubrics"] = parse_rubric_csv((SHEETS / "compeito_seed_001r_rubric.csv").read_bytes())
+    first = parse_xlsx(package_to_xlsx(package))
+    assert_valid_case(first)
+    criterion = first["CFRubrics"][0]["CFRubricCriteria"][0]
+    # In a workbook with the framework, the criterion's item link is the item's own.
+    assert criterion["CFItemURI"]["title"] == "SE-A-1"
+    assert _canonical(parse_xlsx(package_to_xlsx(first))) == _canonical(first)
+
+
+def test_rubric_rows_that_point_nowhere_are_reported() -> None:
+    data = (
+        b"Type,Identifier,RubricIdentifier,CriterionIdentifier,Title,Score\n"
+        b"Rubric,r1,,,Writing,\n"
+        b"Criterion,c1,r9,,,\n"
+        b"Level,l1,,c9,,\n"
+        b"Level,l2,,c1,,lots\n"
+        b"Scale,s1,,,,\n"
+    )
+    with pytest.raises(CaseFormatError) as exc:
+        parse_rubric_csv(data)
+    assert exc.value.as_list() == [
+        {"where": "line 6", "message": "Type 'Scale' is not Rubric, Criterion or Level"},
+        {"where": "line 3", "message": "RubricIdentifier 'r9' names no Rubric row"},
+        {"where": "line 4", "message": "CriterionIdentifier 'c9' names no Criterion row"},
+        {"where": "line 5", "message": "CriterionIdentifier 'c1' names no Criterion row"},
+    ]
