@@ -73,6 +73,8 @@ XLSX_ROUND_TRIP_LOSSES = (
 # Formula injection (CWE-1236): a cell that starts with one of these is run as a formula by
 # Excel and LibreOffice. Exported cells that start so get a leading quote.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Control characters XML 1.0 cannot hold (the set openpyxl refuses to write).
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 _TYPE_LABELS = {
     "isChildOf": "Is Child Of",
@@ -1224,9 +1226,7 @@ def _safe(value: object) -> object:
     """A cell value that no spreadsheet runs as a formula, in characters XML can hold."""
     if value is None or isinstance(value, int | float):
         return value
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    text = _XML_ILLEGAL.sub("", str(value))
     if text.startswith(_FORMULA_STARTS) or (
         len(text) > 1 and text[0] == "'" and text[1] in ("'", *_FORMULA_STARTS)
     ):

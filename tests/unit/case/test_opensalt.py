@@ -240,6 +240,22 @@ def test_odd_smart_levels_do_not_break_the_tree() -> None:
     assert "sequenceNumber" not in top
 
 
+def test_dates_typed_in_excel_are_read_as_dates() -> None:
+    from datetime import date, datetime
+
+    data = _workbook(
+        [
+            [*DOC_HEADER, "statusStartDate"],
+            [*DOC_ROW[:3], datetime(2024, 5, 1, 10, 30), date(2024, 8, 1)],
+        ],
+        [ITEM_HEADER, ["", "One", "A", "1", ""]],
+        [ASSOC_HEADER],
+    )
+    doc = parse_xlsx(data)["CFDocument"]
+    assert doc["lastChangeDateTime"] == "2024-05-01T10:30:00+00:00"
+    assert doc["statusStartDate"] == "2024-08-01"
+
+
 def test_sheet_names_are_matched_loosely() -> None:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
