@@ -28,6 +28,8 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
+from defusedxml import DefusedXmlException
+
 from lti_tool.case.conversion import (
     ASSOCIATION_TYPES,
     FALLBACK_TIMESTAMP,
@@ -984,6 +986,20 @@ def _check_workbook_archive(data: bytes) -> None:
                     )
 
 
+def _unreadable(exc: BaseException) -> CaseFormatError:
+    """The refusal for a workbook openpyxl could not read, naming a DTD when that was why."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # openpyxl wraps the XML parser's error in its own
+        if seen is None:
+            break
+        if isinstance(seen, DefusedXmlException):
+            return CaseFormatError(
+                "a part of the workbook declares a DTD or entities; refused", "workbook"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return CaseFormatError(f"the workbook cannot be read ({type(exc).__name__})", "workbook")
+
+
 def _sheet_records(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         yield number, list(values)
@@ -1011,9 +1027,7 @@ def parse_xlsx(
             io.BytesIO(data), read_only=True, data_only=True, keep_links=False
         )
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files
-        raise CaseFormatError(
-            f"the workbook cannot be read ({type(exc).__name__})", "workbook"
-        ) from None
+        raise _unreadable(exc) from None
     try:
         # "CF Item", "cf item" and "CF_Item" are the same sheet to a coordinator.
         sheets = {_key(name): workbook[name] for name in workbook.sheetnames}
@@ -1076,9 +1090,7 @@ def parse_xlsx(
     except CaseFormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet fails inside openpyxl's reader
-        raise CaseFormatError(
-            f"the workbook cannot be read ({type(exc).__name__})", "workbook"
-        ) from None
+        raise _unreadable(exc) from None
     finally:
         workbook.close()
     _hierarchy(builder, added)

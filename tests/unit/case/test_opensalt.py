@@ -342,6 +342,27 @@ def test_workbook_xml_with_entities_is_refused() -> None:
         parse_xlsx(_zip({"xl/workbook.xml": laughs}))
 
 
+def test_dtd_hidden_past_the_first_bytes_is_still_refused() -> None:
+    # The quick look at each part's start misses this one; the XML parser under openpyxl
+    # (defusedxml) refuses it, and the refusal is still a clear CaseFormatError.
+    source = zipfile.ZipFile(io.BytesIO(_workbook([DOC_HEADER, DOC_ROW], [ITEM_HEADER], [])))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename.endswith("sheet1.xml"):
+                body = content.partition(b"?>")[2] if content.startswith(b"<?xml") else content
+                content = (
+                    b'<?xml version="1.0"?><!--'
+                    + b"x" * 5000
+                    + b'--><!DOCTYPE x [<!ENTITY e "e">]>'
+                    + body
+                )
+            target.writestr(info, content)
+    with pytest.raises(CaseFormatError, match="declares a DTD or entities"):
+        parse_xlsx(out.getvalue())
+
+
 @pytest.mark.parametrize("data", [b"", b"PK\x03\x04garbage", b"not a zip", _zip({"a.txt": b"x"})])
 def test_non_workbooks_get_a_clear_error(data: bytes) -> None:
     with pytest.raises(CaseFormatError, match="workbook"):
