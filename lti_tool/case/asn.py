@@ -312,7 +312,7 @@ def _last_segment(uri: str) -> str:
 def _education_level(uri: str) -> str:
     """ASNEducationLevel/K -> KG, /3 -> 03, /Pre-K -> PK (the CEDS codes CASE data uses)."""
     code = _last_segment(uri)
-    if code.isdigit() and len(code) == 1:
+    if re.fullmatch(r"[0-9]", code):
         return f"0{code}"
     return {"K": "KG", "Pre-K": "PK", "PreK": "PK"}.get(code, code)
 

@@ -28,6 +28,8 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
+from defusedxml import DefusedXmlException
+
 from lti_tool.case.conversion import (
     ASSOCIATION_TYPES,
     FALLBACK_TIMESTAMP,
@@ -47,6 +49,9 @@ from lti_tool.case.problems import CaseFormatError, Problem, ProblemCollector
 DOC_SHEET = "CF Doc"
 ITEM_SHEET = "CF Item"
 ASSOCIATION_SHEET = "CF Association"
+# Not OpenSALT's (it ignores the sheet): COMPEITO's flat rubric layout, one row per rubric,
+# criterion and level, so rubrics survive a trip through a spreadsheet.
+RUBRIC_SHEET = "CF Rubric"
 
 # Limits chosen for real frameworks: the largest known (Common Core ELA, 1,189 items) is a
 # 180 KB workbook that unpacks to 1.4 MB; a 50,000-item framework stays well inside these.
@@ -59,7 +64,8 @@ MAX_CSV_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 250_000
 
 XLSX_ROUND_TRIP_LOSSES = (
-    "CFRubrics and CFDefinitions other than item types, licences and association groupings",
+    "CFDefinitions other than item types, licences and association groupings",
+    "extensions of rubrics, criteria and levels",
     "LinkURI titles and identifiers of item types and licences (rebuilt from their titles)",
     "the root convention: top-level items become children of the document (OpenSALT's)",
     "characters XML 1.0 cannot hold (control characters other than tab, CR, LF)",
@@ -69,6 +75,8 @@ XLSX_ROUND_TRIP_LOSSES = (
 # Formula injection (CWE-1236): a cell that starts with one of these is run as a formula by
 # Excel and LibreOffice. Exported cells that start so get a leading quote.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Control characters XML 1.0 cannot hold (the set openpyxl refuses to write).
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 _TYPE_LABELS = {
     "isChildOf": "Is Child Of",
@@ -164,8 +172,36 @@ _ASSOCIATION_FIELDS = {
     "extensions": "extensions",
 }
 
+_RUBRIC_FIELDS = {
+    "type": "type",
+    "identifier": "identifier",
+    "rubricidentifier": "rubric",
+    "criterionidentifier": "criterion",
+    "title": "title",
+    "description": "description",
+    "category": "category",
+    "weight": "weight",
+    "position": "position",
+    "quality": "quality",
+    "score": "score",
+    "feedback": "feedback",
+    "cfitemidentifier": "item",
+    "lastchangedatetime": "lastChangeDateTime",
+    "uri": "uri",
+}
+_RUBRIC_HEADERS = ["Type", "Identifier", "RubricIdentifier", "CriterionIdentifier", "Title",
+                   "Description", "Category", "Weight", "Position", "Quality", "Score",
+                   "Feedback", "CFItemIdentifier", "lastChangeDateTime", "uri"]  # fmt: skip
+
 # Long text keeps its spaces and line ends; every other cell is trimmed.
-_VERBATIM = {"fullStatement", "notes", "description", "abbreviatedStatement", "licenseText"}
+_VERBATIM = {
+    "fullStatement",
+    "notes",
+    "description",
+    "abbreviatedStatement",
+    "licenseText",
+    "feedback",
+}
 
 
 # --------------------------------------------------------------------------- cell values
@@ -317,6 +353,7 @@ class _PackageBuilder:
         self.groupings: dict[str, dict[str, Any]] = {}
         self.parent_of: dict[str, tuple[str, int | None, str]] = {}
         self.merged_rows: set[int] = set()
+        self.rubrics: list[dict[str, Any]] = []
 
     # ---- document
 
@@ -686,6 +723,124 @@ class _PackageBuilder:
             self._association_extra(row),
         )
 
+    # ---- rubrics
+
+    def _number(self, row: _Row, name: str) -> float | None:
+        text = row.text(name)
+        if text is None:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            number = float("nan")
+        if number != number or number in (float("inf"), float("-inf")):
+            self.problems.add(row.where, f"{name} {text!r} is not a number")
+            return None
+        return number
+
+    def _rubric_id(self, row: _Row, kind: str) -> str:
+        raw = row.text("identifier")
+        return canonical_uuid(raw) or derived_uuid(
+            self.doc_id, kind, raw or row.text("title") or row.text("description") or row.where
+        )
+
+    def rubric_rows(self, rows: Iterable[_Row]) -> None:
+        """CFRubrics from Rubric / Criterion / Level rows that point at their parent."""
+        rubrics: dict[str, dict[str, Any]] = {}
+        criteria: dict[str, dict[str, Any]] = {}
+        keys: dict[str, str] = {}
+        seen: set[str] = set()
+        pending: list[tuple[str, _Row]] = []
+        for row in rows:
+            kind = (row.text("type") or "").lower()
+            if kind not in ("rubric", "criterion", "level"):
+                self.problems.add(
+                    row.where, f"Type {row.text('type')!r} is not Rubric, Criterion or Level"
+                )
+                continue
+            pending.append((kind, row))
+        for wanted in ("rubric", "criterion", "level"):
+            for kind, row in pending:
+                if kind != wanted:
+                    continue
+                identifier = self._rubric_id(row, kind)
+                if identifier in seen:
+                    self.problems.add(row.where, f"identifier {identifier} is used already")
+                    continue
+                seen.add(identifier)
+                if row.text("identifier"):
+                    keys[row.text("identifier") or ""] = identifier
+                common = {
+                    "identifier": identifier,
+                    "uri": row.text("uri")
+                    or uri_for(self.uri_base, f"CFRubric{kind.title()}s", identifier),
+                    "lastChangeDateTime": self._timestamp(row, "lastChangeDateTime")
+                    or self.changed,
+                    "description": row.text("description"),
+                }
+                if kind == "rubric":
+                    common["uri"] = row.text("uri") or uri_for(
+                        self.uri_base, "CFRubrics", identifier
+                    )
+                    rubric = prune({**common, "title": row.text("title")})
+                    rubric["CFRubricCriteria"] = []
+                    rubrics[identifier] = rubric
+                    self.rubrics.append(rubric)
+                elif kind == "criterion":
+                    ref = row.text("rubric") or ""
+                    parent = rubrics.get(canonical_uuid(ref) or keys.get(ref, ""))
+                    if parent is None:
+                        self.problems.add(
+                            row.where, f"RubricIdentifier {ref!r} names no Rubric row"
+                        )
+                        continue
+                    criterion = {
+                        **common,
+                        "category": row.text("category"),
+                        "weight": self._number(row, "weight"),
+                        "position": self._integer(row, "position"),
+                        "rubricId": parent["identifier"],
+                    }
+                    item = row.text("item")
+                    if item:
+                        criterion["CFItemURI"] = self._item_link(row, item)
+                    criterion = prune(criterion)
+                    criterion["CFRubricCriterionLevels"] = []
+                    parent["CFRubricCriteria"].append(criterion)
+                    criteria[identifier] = criterion
+                else:
+                    ref = row.text("criterion") or ""
+                    parent = criteria.get(canonical_uuid(ref) or keys.get(ref, ""))
+                    if parent is None:
+                        self.problems.add(
+                            row.where, f"CriterionIdentifier {ref!r} names no Criterion row"
+                        )
+                        continue
+                    parent["CFRubricCriterionLevels"].append(
+                        prune(
+                            {
+                                **common,
+                                "quality": row.text("quality"),
+                                "score": self._number(row, "score"),
+                                "feedback": row.text("feedback"),
+                                "position": self._integer(row, "position"),
+                                "rubricCriterionId": parent["identifier"],
+                            }
+                        )
+                    )
+
+    def _item_link(self, row: _Row, ref: str) -> dict[str, str]:
+        """The LinkURI of the item a criterion assesses (in the file, or by identifier)."""
+        found = self.find(ref)
+        if found:
+            node = self.nodes[found]
+            return link(node.title, node.identifier, node.uri)
+        identifier = canonical_uuid(ref)
+        if identifier is None:
+            self.problems.add(row.where, f"CFItemIdentifier {ref!r} is neither an item nor a UUID")
+            identifier = ref
+        return link(ref, identifier, f"urn:uuid:{identifier}")
+
     # ---- result
 
     def package(self) -> dict[str, Any]:
@@ -704,6 +859,8 @@ class _PackageBuilder:
         definitions = prune(definitions)
         if definitions:
             package["CFDefinitions"] = definitions
+        if self.rubrics:
+            package["CFRubrics"] = self.rubrics
         return package
 
 
@@ -718,7 +875,7 @@ def _smart_levels(builder: _PackageBuilder, levels: list[tuple[str, str, str]]) 
     for identifier, level, where in levels:
         head, _, last = level.rpartition(".")
         parent = by_level.get(head, builder.doc_id) if head else builder.doc_id
-        sequence = int(last) if last.isdigit() and len(last) < 10 else None
+        sequence = int(last) if re.fullmatch(r"[0-9]{1,9}", last) else None
         builder.set_parent(identifier, parent, sequence, where)
 
 
@@ -829,6 +986,20 @@ def _check_workbook_archive(data: bytes) -> None:
                     )
 
 
+def _unreadable(exc: BaseException) -> CaseFormatError:
+    """The refusal for a workbook openpyxl could not read, naming a DTD when that was why."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # openpyxl wraps the XML parser's error in its own
+        if seen is None:
+            break
+        if isinstance(seen, DefusedXmlException):
+            return CaseFormatError(
+                "a part of the workbook declares a DTD or entities; refused", "workbook"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return CaseFormatError(f"the workbook cannot be read ({type(exc).__name__})", "workbook")
+
+
 def _sheet_records(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         yield number, list(values)
@@ -856,11 +1027,11 @@ def parse_xlsx(
             io.BytesIO(data), read_only=True, data_only=True, keep_links=False
         )
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files
-        raise CaseFormatError(
-            f"the workbook cannot be read ({type(exc).__name__})", "workbook"
-        ) from None
+        raise _unreadable(exc) from None
     try:
-        missing = [s for s in (DOC_SHEET, ITEM_SHEET) if s not in workbook.sheetnames]
+        # "CF Item", "cf item" and "CF_Item" are the same sheet to a coordinator.
+        sheets = {_key(name): workbook[name] for name in workbook.sheetnames}
+        missing = [s for s in (DOC_SHEET, ITEM_SHEET) if _key(s) not in sheets]
         if missing:
             raise CaseFormatError(
                 [
@@ -877,7 +1048,7 @@ def parse_xlsx(
         modified = workbook.properties.modified if workbook.properties else None
         fallback = changed_at or (timestamp(modified) if modified else None)
         doc_rows = list(
-            _rows(_sheet_records(workbook[DOC_SHEET]), DOC_SHEET, _DOC_FIELDS, problems)
+            _rows(_sheet_records(sheets[_key(DOC_SHEET)]), DOC_SHEET, _DOC_FIELDS, problems)
         )
         if not doc_rows:
             problems.add(DOC_SHEET, "no document row under the header")
@@ -886,7 +1057,7 @@ def parse_xlsx(
             problems.add(doc_rows[1].where, "only one document per workbook")
         builder.set_document(doc_rows[0], "", fallback)
         item_rows = _rows(
-            _sheet_records(workbook[ITEM_SHEET]),
+            _sheet_records(sheets[_key(ITEM_SHEET)]),
             ITEM_SHEET,
             _ITEM_FIELDS,
             problems,
@@ -895,10 +1066,21 @@ def parse_xlsx(
         )
         added = _item_rows(builder, item_rows)
         association_rows: list[_Row] = []
-        if ASSOCIATION_SHEET in workbook.sheetnames:
+        rubric_rows: list[_Row] = []
+        if _key(RUBRIC_SHEET) in sheets:
+            rubric_rows = list(
+                _rows(
+                    _sheet_records(sheets[_key(RUBRIC_SHEET)]),
+                    RUBRIC_SHEET,
+                    _RUBRIC_FIELDS,
+                    problems,
+                    required=("type",),
+                )
+            )
+        if _key(ASSOCIATION_SHEET) in sheets:
             association_rows = list(
                 _rows(
-                    _sheet_records(workbook[ASSOCIATION_SHEET]),
+                    _sheet_records(sheets[_key(ASSOCIATION_SHEET)]),
                     ASSOCIATION_SHEET,
                     _ASSOCIATION_FIELDS,
                     problems,
@@ -908,9 +1090,7 @@ def parse_xlsx(
     except CaseFormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet fails inside openpyxl's reader
-        raise CaseFormatError(
-            f"the workbook cannot be read ({type(exc).__name__})", "workbook"
-        ) from None
+        raise _unreadable(exc) from None
     finally:
         workbook.close()
     _hierarchy(builder, added)
@@ -918,6 +1098,7 @@ def parse_xlsx(
     builder.tree_associations(association_rows)
     for row in association_rows:
         builder.association_row(row)
+    builder.rubric_rows(rubric_rows)
     return builder.package()
 
 
@@ -998,7 +1179,8 @@ def parse_csv(
     header_keys = {_key(c) for c in body[0][1]}
     if {"rubricidentifier", "criterionidentifier"} <= header_keys:
         raise CaseFormatError(
-            "this is a rubric CSV (Type, Identifier, RubricIdentifier, ...), not a framework",
+            "this is a rubric CSV (Type, Identifier, RubricIdentifier, ...), not a framework: "
+            "import the framework, then its rubrics",
             "line 1",
         )
     if "fullstatement" not in header_keys:
@@ -1023,6 +1205,32 @@ def parse_csv(
     return builder.package()
 
 
+def parse_rubric_csv(
+    data: bytes,
+    *,
+    uri_base: str | None = None,
+    changed_at: str | None = None,
+) -> list[dict[str, Any]]:
+    """CFRubrics from a rubric CSV (COMPEITO's flat layout: a row per rubric, criterion, level).
+
+    Criteria point at the items they assess by CFItemIdentifier (a UUID); the framework the
+    rubrics belong to is imported separately.
+    """
+    if len(data) > MAX_CSV_BYTES:
+        raise CaseFormatError(f"the CSV is {len(data):,} bytes; the limit is {MAX_CSV_BYTES:,}")
+    records = _csv_records(_decode(data))
+    problems = ProblemCollector()
+    builder = _PackageBuilder(problems, uri_base)
+    builder.doc_id = derived_uuid("rubrics")
+    builder.changed = changed_at or FALLBACK_TIMESTAMP
+    rows = _rows(records, "CSV", _RUBRIC_FIELDS, problems, required=("type", "identifier"))
+    builder.rubric_rows(_Row(r.where.replace("CSV, row", "line"), r.cells) for r in rows)
+    problems.raise_if_any()
+    if not builder.rubrics:
+        raise CaseFormatError("the CSV has no Rubric rows", "file")
+    return builder.rubrics
+
+
 # --------------------------------------------------------------------------- export
 
 
@@ -1030,9 +1238,7 @@ def _safe(value: object) -> object:
     """A cell value that no spreadsheet runs as a formula, in characters XML can hold."""
     if value is None or isinstance(value, int | float):
         return value
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    text = _XML_ILLEGAL.sub("", str(value))
     if text.startswith(_FORMULA_STARTS) or (
         len(text) > 1 and text[0] == "'" and text[1] in ("'", *_FORMULA_STARTS)
     ):
@@ -1227,6 +1433,47 @@ def package_to_xlsx(package: Mapping[str, Any]) -> bytes:
                 )
             ]
         )
+    rubrics = [r for r in package.get("CFRubrics") or [] if isinstance(r, dict)]
+    if rubrics:
+        _rubric_sheet(workbook.create_sheet(RUBRIC_SHEET), rubrics)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _rubric_sheet(sheet: Any, rubrics: list[dict[str, Any]]) -> None:
+    """Rubrics, criteria and levels, one row each, parents before children."""
+    sheet.append(_RUBRIC_HEADERS)
+
+    def row(kind: str, obj: Mapping[str, Any], **cells: Any) -> None:
+        values = {
+            "Type": kind,
+            "Identifier": obj.get("identifier"),
+            "Description": obj.get("description"),
+            "Position": obj.get("position"),
+            "lastChangeDateTime": obj.get("lastChangeDateTime"),
+            "uri": obj.get("uri"),
+            **cells,
+        }
+        sheet.append([_safe(values.get(name)) for name in _RUBRIC_HEADERS])
+
+    for rubric in rubrics:
+        row("Rubric", rubric, Title=rubric.get("title"))
+        for criterion in rubric.get("CFRubricCriteria") or []:
+            row(
+                "Criterion",
+                criterion,
+                RubricIdentifier=rubric.get("identifier"),
+                Category=criterion.get("category"),
+                Weight=criterion.get("weight"),
+                CFItemIdentifier=(criterion.get("CFItemURI") or {}).get("identifier"),
+            )
+            for level in criterion.get("CFRubricCriterionLevels") or []:
+                row(
+                    "Level",
+                    level,
+                    CriterionIdentifier=criterion.get("identifier"),
+                    Quality=level.get("quality"),
+                    Score=level.get("score"),
+                    Feedback=level.get("feedback"),
+                )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -39,6 +40,8 @@ MAX_REDIRECTS = 5
 LISTING_PAGE_SIZE = 100
 MAX_LISTING_PAGES = 100
 _ERROR_BODY_BYTES = 64 * 1024
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 class CaseFetchError(Exception):
@@ -130,7 +133,7 @@ def get_json(
                     status=response.status_code,
                 )
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+            if _DIGITS.fullmatch(declared) and int(declared) > max_bytes:
                 raise CaseFetchError(_too_large(url, max_bytes), url=url)
             body = bytearray()
             for chunk in response.iter_content(64 * 1024):
@@ -287,6 +290,6 @@ def _all_pages(listing: str, token: str | None, options: dict[str, Any]) -> list
         total = str(headers.get("X-Total-Count", "")).strip()
         offset += len(page)
         # Stop when the provider has no more, ignores paging (nothing new) or gives no total.
-        if not new or not total.isdigit() or offset >= int(total):
+        if not new or not _DIGITS.fullmatch(total) or offset >= int(total):
             break
     return list(documents.values())

@@ -13,7 +13,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from lti_tool.case.asn import parse_asn_rdfjson, parse_asn_rdfxml
 from lti_tool.case.formats import detect_format, read_framework
-from lti_tool.case.opensalt import package_to_xlsx, parse_csv, parse_xlsx
+from lti_tool.case.opensalt import package_to_xlsx, parse_csv, parse_rubric_csv, parse_xlsx
 from lti_tool.case.problems import CaseFormatError
 from tests.unit.case.formats import DATA, schema_errors
 
@@ -51,7 +51,7 @@ def _mutate(data: bytes, positions: list[int], values: bytes) -> bytes:
 @FUZZ
 @given(st.binary(max_size=2048))
 def test_random_bytes_into_every_reader(data: bytes) -> None:
-    for parse in (parse_xlsx, parse_csv, parse_asn_rdfjson, parse_asn_rdfxml):
+    for parse in (parse_xlsx, parse_csv, parse_rubric_csv, parse_asn_rdfjson, parse_asn_rdfxml):
         _only_format_errors(parse, data)
     _only_format_errors(lambda d: read_framework("upload", d)[1], data)
 
@@ -174,3 +174,10 @@ def test_detect_format_never_crashes(name: str, head: bytes) -> None:
         assert detect_format(name, head) in ("json", "xlsx", "csv", "asn-rdfjson", "asn-rdfxml")
     except CaseFormatError:
         pass
+
+
+@FUZZ
+@given(st.text(max_size=400))
+def test_random_text_as_rubric_csv(text: str) -> None:
+    header = "Type,Identifier,RubricIdentifier,CriterionIdentifier,Title,Weight,Score\n"
+    _only_format_errors(parse_rubric_csv, (header + text).encode())

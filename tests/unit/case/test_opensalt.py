@@ -14,6 +14,7 @@ from lti_tool.case.opensalt import (
     MAX_XLSX_UNCOMPRESSED_BYTES,
     package_to_xlsx,
     parse_csv,
+    parse_rubric_csv,
     parse_xlsx,
 )
 from lti_tool.case.problems import CaseFormatError
@@ -225,6 +226,53 @@ def test_sheet_without_a_needed_column_is_reported_once() -> None:
     ]
 
 
+def test_odd_smart_levels_do_not_break_the_tree() -> None:
+    data = _workbook(
+        [DOC_HEADER, DOC_ROW],
+        [ITEM_HEADER, ["", "Squared", "A", "\u00b2", ""], ["", "Child", "B", "\u00b2.1", ""]],
+        [ASSOC_HEADER],
+    )
+    package = parse_xlsx(data)
+    child = next(a for a in package["CFAssociations"] if a["originNodeURI"]["title"] == "B")
+    assert child["destinationNodeURI"]["title"] == "A"
+    assert child["sequenceNumber"] == 1
+    top = next(a for a in package["CFAssociations"] if a["originNodeURI"]["title"] == "A")
+    assert "sequenceNumber" not in top
+
+
+def test_dates_typed_in_excel_are_read_as_dates() -> None:
+    from datetime import date, datetime
+
+    data = _workbook(
+        [
+            [*DOC_HEADER, "statusStartDate"],
+            [*DOC_ROW[:3], datetime(2024, 5, 1, 10, 30), date(2024, 8, 1)],
+        ],
+        [ITEM_HEADER, ["", "One", "A", "1", ""]],
+        [ASSOC_HEADER],
+    )
+    doc = parse_xlsx(data)["CFDocument"]
+    assert doc["lastChangeDateTime"] == "2024-05-01T10:30:00+00:00"
+    assert doc["statusStartDate"] == "2024-08-01"
+
+
+def test_sheet_names_are_matched_loosely() -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in (
+        ("cf doc", [DOC_HEADER, DOC_ROW]),
+        ("CF_Item", [ITEM_HEADER, ["", "One", "A", "1", ""]]),
+    ):
+        sheet = wb.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    package = parse_xlsx(out.getvalue())
+    assert package["CFDocument"]["identifier"] == "0b3a1c2e-1111-4222-8333-444455556666"
+    assert [i["fullStatement"] for i in package["CFItems"]] == ["One"]
+
+
 def test_missing_sheet_is_named() -> None:
     wb = openpyxl.Workbook()
     wb.active.title = "Sheet1"
@@ -292,6 +340,27 @@ def test_workbook_xml_with_entities_is_refused() -> None:
     )
     with pytest.raises(CaseFormatError, match="DTD"):
         parse_xlsx(_zip({"xl/workbook.xml": laughs}))
+
+
+def test_dtd_hidden_past_the_first_bytes_is_still_refused() -> None:
+    # The quick look at each part's start misses this one; the XML parser under openpyxl
+    # (defusedxml) refuses it, and the refusal is still a clear CaseFormatError.
+    source = zipfile.ZipFile(io.BytesIO(_workbook([DOC_HEADER, DOC_ROW], [ITEM_HEADER], [])))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename.endswith("sheet1.xml"):
+                body = content.partition(b"?>")[2] if content.startswith(b"<?xml") else content
+                content = (
+                    b'<?xml version="1.0"?><!--'
+                    + b"x" * 5000
+                    + b'--><!DOCTYPE x [<!ENTITY e "e">]>'
+                    + body
+                )
+            target.writestr(info, content)
+    with pytest.raises(CaseFormatError, match="declares a DTD or entities"):
+        parse_xlsx(out.getvalue())
 
 
 @pytest.mark.parametrize("data", [b"", b"PK\x03\x04garbage", b"not a zip", _zip({"a.txt": b"x"})])
@@ -490,3 +559,54 @@ def test_csv_imports_round_trip_through_the_workbook(name: str) -> None:
     first = parse_csv((SHEETS / name).read_bytes(), filename=name)
     second = parse_xlsx(package_to_xlsx(first))
     assert _canonical(second) == _canonical(first)
+
+
+# ----------------------------------------------------------------------------- rubrics
+
+
+def test_rubric_csv_gives_rubrics_with_criteria_and_levels() -> None:
+    rubrics = parse_rubric_csv((SHEETS / "compeito_seed_001r_rubric.csv").read_bytes())
+    assert [len(r["CFRubricCriteria"]) for r in rubrics] == [4, 3]
+    criterion = rubrics[0]["CFRubricCriteria"][0]
+    assert criterion["weight"] == 0.3
+    assert criterion["rubricId"] == "20000000-0000-0000-0000-000000000001"
+    assert criterion["CFItemURI"]["identifier"] == "10000000-0000-0000-0000-000000000021"
+    levels = criterion["CFRubricCriterionLevels"]
+    assert [(lv["quality"], lv["score"]) for lv in levels] == [
+        ("Excellent", 4.0),
+        ("Good", 3.0),
+        ("Adequate", 2.0),
+        ("Needs Improvement", 1.0),
+    ]
+    package = parse_csv((SHEETS / "compeito_seed_001.csv").read_bytes())
+    assert_valid_case({**package, "CFRubrics": rubrics})
+
+
+def test_rubrics_round_trip_through_the_workbook_linked_to_their_items() -> None:
+    package = parse_csv((SHEETS / "compeito_seed_001.csv").read_bytes())
+    package["CFRubrics"] = parse_rubric_csv((SHEETS / "compeito_seed_001r_rubric.csv").read_bytes())
+    first = parse_xlsx(package_to_xlsx(package))
+    assert_valid_case(first)
+    criterion = first["CFRubrics"][0]["CFRubricCriteria"][0]
+    # In a workbook with the framework, the criterion's item link is the item's own.
+    assert criterion["CFItemURI"]["title"] == "SE-A-1"
+    assert _canonical(parse_xlsx(package_to_xlsx(first))) == _canonical(first)
+
+
+def test_rubric_rows_that_point_nowhere_are_reported() -> None:
+    data = (
+        b"Type,Identifier,RubricIdentifier,CriterionIdentifier,Title,Score\n"
+        b"Rubric,r1,,,Writing,\n"
+        b"Criterion,c1,r9,,,\n"
+        b"Level,l1,,c9,,\n"
+        b"Level,l2,,c1,,lots\n"
+        b"Scale,s1,,,,\n"
+    )
+    with pytest.raises(CaseFormatError) as exc:
+        parse_rubric_csv(data)
+    assert exc.value.as_list() == [
+        {"where": "line 6", "message": "Type 'Scale' is not Rubric, Criterion or Level"},
+        {"where": "line 3", "message": "RubricIdentifier 'r9' names no Rubric row"},
+        {"where": "line 4", "message": "CriterionIdentifier 'c9' names no Criterion row"},
+        {"where": "line 5", "message": "CriterionIdentifier 'c1' names no Criterion row"},
+    ]
