@@ -191,3 +191,26 @@ def test_set_grade_keeps_timestamps_increasing(services: ServiceClient, sim: Sim
     for score in (1, 2, 3, 4):
         set_grade(sim, item_id, "l1", score)
     assert [r["scoreGiven"] for r in sim.scores[item_id]] == [1, 2, 3, 4]
+
+
+def test_an_expired_token_is_refused_and_the_tool_gets_a_new_one(
+    services: ServiceClient, sim: SimStore
+) -> None:
+    services.line_items()
+    for record in sim.access_tokens.values():
+        record["expires"] = 0  # the platform's clock says the token is over
+    services.line_items()
+    assert sim.token_requests == 2
+    assert sum(1 for e in sim.request_log if e["method"] == "GET") == 3  # one refused, retried
+
+
+def test_the_latency_knob_delays_every_request(
+    services: ServiceClient, sim: SimStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lti_tool.platform_sim.web as sim_web
+
+    delays: list[float] = []
+    monkeypatch.setattr(sim_web.time, "sleep", delays.append)
+    sim.latency_ms = 50
+    services.line_items()
+    assert delays == [0.05, 0.05]  # the token request and the list
