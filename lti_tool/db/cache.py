@@ -94,9 +94,14 @@ class DatabaseCache:
     def set(self, key: str, value: bytes, ttl: int) -> None:
         """Store a value for ttl seconds."""
         expires = utcnow() + timedelta(seconds=ttl)
-        with self._engine.begin() as conn:
-            conn.execute(delete(CacheEntry).where(CacheEntry.key == key))
-            conn.execute(insert(CacheEntry).values(key=key, value=value, expires_at=expires))
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(delete(CacheEntry).where(CacheEntry.key == key))
+                conn.execute(insert(CacheEntry).values(key=key, value=value, expires_at=expires))
+        except IntegrityError:
+            # Another worker set the same key at the same moment (two workers fetching the
+            # same service token); its value is as fresh as ours.
+            return
 
     def add(self, key: str, value: bytes, ttl: int) -> bool:
         """Store only if absent (or expired); the primary key makes this atomic."""

@@ -76,9 +76,8 @@ def test_no_token_no_service(services: ServiceClient) -> None:
     assert resp.status_code == 401
 
 
+@pytest.mark.parametrize("product", ["moodle"])
 def test_moodle_urls_must_carry_the_tools_type_id(services: ServiceClient, product: str) -> None:
-    if product != "moodle":
-        pytest.skip("type_id is Moodle's")
     token = _token(services, Scope.LINEITEM_READONLY.value)
     url = (services.services.lineitems_url or "").replace("type_id=dep-1", "type_id=99")
     resp = requests.get(url, headers={"Authorization": "Bearer " + token}, timeout=10)
