@@ -34,7 +34,7 @@ from lti_tool.platform_sim.web import create_sim_app, endpoints
 from tests.servers import ROOT, free_port
 from tests.web.conftest import make_sim
 from tests.web.lti_flow import TOOL_BASE, register_platform
-from tests.web.services_helpers import LEARNER, add_learners, service_client, trust_tool_keys
+from tests.web.services_setup import LEARNER, add_learners, service_client, trust_tool_keys
 
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "1000"))
 LINE_ITEMS = int(os.environ.get("BENCH_LINE_ITEMS", "40"))

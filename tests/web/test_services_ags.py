@@ -14,7 +14,7 @@ from lti_tool.lti.claims import MediaType
 from lti_tool.lti.services import ServiceClient, ServiceError
 from lti_tool.platform_sim.services import set_grade
 from lti_tool.platform_sim.store import SimStore
-from tests.web.services_helpers import add_learners, service_client, service_log
+from tests.web.services_setup import add_learners, service_client, service_log
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from lti_tool.platform_sim.store import SimStore
 from lti_tool.usecases.course_services import client_for_course
 from lti_tool.usecases.launches import load_launch
 from tests.web.lti_flow import launch
-from tests.web.services_helpers import (
+from tests.web.services_setup import (
     add_learners,
     service_client,
     service_log,

@@ -13,7 +13,7 @@ from lti_tool.lti.claims import MediaType, Scope
 from lti_tool.lti.services import ServiceClient, ServiceError
 from lti_tool.platform_sim.services import lineitem_url, set_grade
 from lti_tool.platform_sim.store import SimStore
-from tests.web.services_helpers import service_client
+from tests.web.services_setup import service_client
 
 
 @pytest.fixture
