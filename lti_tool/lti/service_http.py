@@ -15,10 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies
 
 THROTTLE_STATUSES = frozenset({429, 503})
 MAX_ERROR_TEXT = 300
@@ -95,13 +98,31 @@ def is_throttled(resp: requests.Response) -> bool:
 
 
 def new_session(user_agent: str, pool_size: int = 32) -> requests.Session:
-    """A requests session for service calls, its connection pool sized for the thread pool."""
+    """A requests session for service calls, its connection pool sized for the thread pool.
+
+    It does not re-read the environment on every request (requests' `trust_env` costs more
+    than a millisecond a call, a fifth of the time a page of results takes at concurrency
+    8); proxies from the environment are resolved once per host instead (`environ_proxies`).
+    """
     session = requests.Session()
+    session.trust_env = False
     session.headers["User-Agent"] = user_agent
     adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def environ_proxies(url: str) -> dict[str, str]:
+    """The proxies the environment names for a URL's host (HTTPS_PROXY, NO_PROXY...)."""
+    parts = urlsplit(url)
+    return _proxies_for(parts.scheme, parts.netloc)
+
+
+@lru_cache(maxsize=256)
+def _proxies_for(scheme: str, netloc: str) -> dict[str, str]:
+    """Resolved once per scheme and host: the environment does not change under a worker."""
+    return dict(get_environ_proxies(f"{scheme}://{netloc}/"))
 
 
 class ServiceHttp:
@@ -134,7 +155,12 @@ class ServiceHttp:
         for attempt in range(self.policy.max_retries + 1):
             try:
                 resp = self.session.request(
-                    method, url, headers=headers, data=data, timeout=self.timeout
+                    method,
+                    url,
+                    headers=headers,
+                    data=data,
+                    timeout=self.timeout,
+                    proxies=None if self.session.trust_env else environ_proxies(url),
                 )
             except requests.Timeout:
                 raise ServiceError(

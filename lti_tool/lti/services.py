@@ -244,8 +244,13 @@ class ServiceClient:
         grading_progress: str = "FullyGraded",
         comment: str | None = None,
         timestamp: datetime | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
-        """Post a learner's score (None clears it) with a monotonic timestamp."""
+        """Post a learner's score (None clears it) with a monotonic timestamp.
+
+        `extra` adds platform extensions to the score, e.g. Canvas's
+        `https://canvas.instructure.com/lti/submission` object.
+        """
         self.ags.post_score(
             item,
             user_id,
@@ -255,6 +260,7 @@ class ServiceClient:
             grading_progress=grading_progress,
             comment=comment,
             timestamp=timestamp,
+            extra=extra,
         )
 
     def fetch_course(self, *, concurrency: int | None = None) -> CourseSnapshot:

@@ -51,5 +51,41 @@ def load_or_create(path: Path, base_url: str, tool_base_url: str, product: str) 
     )
     course.members["admin"] = [MEMBERSHIP + "Instructor"]
     sim.courses[course.id] = course
+    seed_gradebook(sim)
     sim.save()
     return sim
+
+
+# Two assignments the tool created earlier by deep linking, graded by the teacher in the LMS
+# gradebook; an empty cell is a learner not graded yet (never a zero).
+DEMO_ASSIGNMENTS = [
+    ("Fractions check-in", 4, "5.NF.A.1", {"amara": 4, "ben": 2, "chloe": 3, "diego": 1}),
+    ("Place value quiz", 10, "5.NBT.A.1", {"amara": 9, "ben": 6, "esme": 8}),
+]
+
+
+def seed_gradebook(sim: SimStore) -> None:
+    """Place the demo assignments (resource link + gradebook column) and their grades."""
+    from lti_tool.platform_sim.services import create_lineitem, set_grade
+
+    for title, maximum, code, grades in DEMO_ASSIGNMENTS:
+        link_id = "rl-" + sim.new_id()
+        fields = {
+            "label": title,
+            "scoreMaximum": maximum,
+            "tag": code,
+            "resourceId": f"competency:{code}",
+            "resourceLinkId": link_id,
+        }
+        item = create_lineitem(sim, DEMO_COURSE_ID, DEMO_CLIENT_ID, fields, coupled=True)
+        sim.resource_links[link_id] = {
+            "id": link_id,
+            "course_id": DEMO_COURSE_ID,
+            "client_id": DEMO_CLIENT_ID,
+            "title": title,
+            "url": sim.tools[DEMO_CLIENT_ID].launch_url,
+            "custom": {"competency": code},
+            "lineitem_id": item["id"],
+        }
+        for user_id, score in grades.items():
+            set_grade(sim, item["id"], user_id, score)

@@ -228,6 +228,9 @@ def service_claims(
         ],
         "lineitems": lineitems_url(store, course.id, tool.client_id),
     }
+    if tool.scopes:
+        # Moodle's "grade sync only" leaves out column management (the lineitem scope).
+        ags["scope"] = [s for s in ags["scope"] if s in tool.scopes]
     link = store.resource_links.get(message.get("resource_link_id") or "", {})
     item = store.lineitems.get(link.get("lineitem_id") or "")
     if message["message_type"] == "LtiResourceLinkRequest" and item is not None:

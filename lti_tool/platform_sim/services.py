@@ -423,15 +423,23 @@ def latest_scores(sim: SimStore, item_id: str) -> dict[str, dict[str, Any]]:
 
 
 def _result(
-    sim: SimStore, item: dict[str, Any], user_id: str, record: dict[str, Any] | None
+    sim: SimStore,
+    item: dict[str, Any],
+    user_id: str,
+    record: dict[str, Any] | None,
+    urls: tuple[str, str, str],
 ) -> dict[str, Any]:
-    """A result as AGS shows it; an empty grade has no resultScore."""
-    results_url = lineitem_url(sim, item, "/results")
+    """A result as AGS shows it; an empty grade has no resultScore.
+
+    `urls` are the line item's URL, its results URL and (Canvas) the results path prefix,
+    computed once per page rather than once per row.
+    """
+    item_url, results_url, prefix = urls
     if sim.product == "moodle":
         ident = results_url + "&" + urlencode({"user_id": user_id})
     else:
-        ident = lineitem_url(sim, item, f"/results/{user_id}")
-    out: dict[str, Any] = {"id": ident, "scoreOf": lineitem_url(sim, item), "userId": user_id}
+        ident = f"{prefix}/{user_id}"
+    out: dict[str, Any] = {"id": ident, "scoreOf": item_url, "userId": user_id}
     if record is not None and record.get("scoreGiven") is not None:
         given, maximum = record["scoreGiven"], record.get("scoreMaximum") or item["scoreMaximum"]
         out["resultScore"] = round(given * item["scoreMaximum"] / maximum, 6)
@@ -465,8 +473,10 @@ def results(course_id: str, item_id: str) -> Any:
     if wanted is not None:
         users = [u for u in users if u == wanted]
     # Page the users first: only one page of results is ever built.
-    page_users, link = _paginate(sim, users, lineitem_url(sim, item, "/results"))
-    rows = [_result(sim, item, u, latest.get(u)) for u in page_users]
+    results_url = lineitem_url(sim, item, "/results")
+    page_users, link = _paginate(sim, users, results_url)
+    urls = (lineitem_url(sim, item), results_url, results_url.split("?")[0])
+    rows = [_result(sim, item, u, latest.get(u), urls) for u in page_users]
     return _with_link(_json(rows, RESULTS_TYPE), link)
 
 

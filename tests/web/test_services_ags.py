@@ -14,7 +14,7 @@ from lti_tool.lti.claims import MediaType
 from lti_tool.lti.services import ServiceClient, ServiceError
 from lti_tool.platform_sim.services import set_grade
 from lti_tool.platform_sim.store import SimStore
-from tests.web.services_helpers import add_learners, service_client, service_log
+from tests.web.services_setup import add_learners, service_client, service_log
 
 
 @pytest.fixture
@@ -212,3 +212,19 @@ def test_a_roster_failure_leaves_the_grades_fetched(services: ServiceClient, sim
     assert not snap.complete and snap.members is None
     assert snap.members_error is not None and snap.members_error.status == 401
     assert len(snap.results.fetched) == 1
+
+
+def test_grade_sync_only_means_no_new_columns_and_says_so(
+    app: Flask, client: FlaskClient, sim: SimStore
+) -> None:
+    # Moodle's "grade sync only": read columns and results, post scores, no column management.
+    for tool in sim.tools.values():
+        tool.scopes = [
+            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+        ]
+    services = service_client(app, client, sim)
+    assert services.line_items() == []
+    with pytest.raises(ServiceError, match="column management"):
+        services.create_line_item("Quiz", 10)

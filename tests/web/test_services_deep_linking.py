@@ -16,7 +16,7 @@ from lti_tool.lti import claims as c
 from lti_tool.platform_sim.services import lineitem_url
 from lti_tool.platform_sim.store import SimStore, new_platform_key
 from tests.web.lti_flow import hidden_fields, launch
-from tests.web.services_helpers import service_client, tool_jwks, trust_tool_keys
+from tests.web.services_setup import service_client, tool_jwks, trust_tool_keys
 
 _ACTION = re.compile(r'<form id="deep-link-return" method="post" action="([^"]+)"')
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

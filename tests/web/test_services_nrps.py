@@ -6,10 +6,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from lti_tool.app import db_session
 from lti_tool.lti.claims import MediaType, Role
-from lti_tool.lti.services import ServiceClient
+from lti_tool.lti.services import ServiceClient, ServiceNotOffered
 from lti_tool.platform_sim.store import SimStore
-from tests.web.services_helpers import add_learners, service_client, service_log
+from lti_tool.usecases.course_services import client_for_course
+from lti_tool.usecases.launches import load_launch
+from tests.web.lti_flow import launch
+from tests.web.services_setup import (
+    add_learners,
+    service_client,
+    service_log,
+    trust_tool_keys,
+)
 
 
 @pytest.fixture
@@ -52,3 +61,18 @@ def test_concluded_enrolments_are_listed_as_inactive(
 
 def test_the_roster_can_be_asked_for_one_role(services: ServiceClient) -> None:
     assert [m.user_id for m in services.members(role="Learner")] == ["l1", "l2"]
+
+
+def test_a_launch_leads_to_its_courses_services(
+    app: Flask, client: FlaskClient, sim: SimStore
+) -> None:
+    trust_tool_keys(app, sim)
+    flow = launch(client, sim, "t1", "c1")
+    no_course = launch(client, sim, "t1", None)
+    with app.app_context():
+        session = db_session()
+        course = load_launch(session, flow.ltik)
+        services = client_for_course(app, session, course.context_pk)
+        assert [m.user_id for m in services.members()] == ["t1", "l1", "l2"]
+        with pytest.raises(ServiceNotOffered, match="did not come from a course"):
+            client_for_course(app, session, load_launch(session, no_course.ltik).context_pk)

@@ -13,7 +13,7 @@ from lti_tool.lti.claims import MediaType, Scope
 from lti_tool.lti.services import ServiceClient, ServiceError
 from lti_tool.platform_sim.services import lineitem_url, set_grade
 from lti_tool.platform_sim.store import SimStore
-from tests.web.services_helpers import service_client
+from tests.web.services_setup import service_client
 
 
 @pytest.fixture
@@ -76,9 +76,8 @@ def test_no_token_no_service(services: ServiceClient) -> None:
     assert resp.status_code == 401
 
 
+@pytest.mark.parametrize("product", ["moodle"])
 def test_moodle_urls_must_carry_the_tools_type_id(services: ServiceClient, product: str) -> None:
-    if product != "moodle":
-        pytest.skip("type_id is Moodle's")
     token = _token(services, Scope.LINEITEM_READONLY.value)
     url = (services.services.lineitems_url or "").replace("type_id=dep-1", "type_id=99")
     resp = requests.get(url, headers={"Authorization": "Bearer " + token}, timeout=10)
@@ -191,3 +190,26 @@ def test_set_grade_keeps_timestamps_increasing(services: ServiceClient, sim: Sim
     for score in (1, 2, 3, 4):
         set_grade(sim, item_id, "l1", score)
     assert [r["scoreGiven"] for r in sim.scores[item_id]] == [1, 2, 3, 4]
+
+
+def test_an_expired_token_is_refused_and_the_tool_gets_a_new_one(
+    services: ServiceClient, sim: SimStore
+) -> None:
+    services.line_items()
+    for record in sim.access_tokens.values():
+        record["expires"] = 0  # the platform's clock says the token is over
+    services.line_items()
+    assert sim.token_requests == 2
+    assert sum(1 for e in sim.request_log if e["method"] == "GET") == 3  # one refused, retried
+
+
+def test_the_latency_knob_delays_every_request(
+    services: ServiceClient, sim: SimStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lti_tool.platform_sim.web as sim_web
+
+    delays: list[float] = []
+    monkeypatch.setattr(sim_web.time, "sleep", delays.append)
+    sim.latency_ms = 50
+    services.line_items()
+    assert delays == [0.05, 0.05]  # the token request and the list

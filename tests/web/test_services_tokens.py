@@ -26,7 +26,7 @@ from lti_tool.platform_sim.store import SimStore, new_platform_key
 from lti_tool.platform_sim.web import endpoints
 from tests.web.conftest import make_sim
 from tests.web.lti_flow import register_platform
-from tests.web.services_helpers import service_client, tool_jwks
+from tests.web.services_setup import service_client, tool_jwks
 
 
 @pytest.fixture

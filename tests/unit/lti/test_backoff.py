@@ -108,3 +108,17 @@ def test_the_http_layer_gives_up_after_its_retries() -> None:
     with pytest.raises(ServiceThrottled):
         http.send("GET", "https://lms/x")
     assert session.calls == 3
+
+
+def test_proxies_come_from_the_environment_once_per_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lti_tool.lti.service_http import _proxies_for, environ_proxies, new_session
+
+    _proxies_for.cache_clear()
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.district.example:3128")
+    monkeypatch.setenv("NO_PROXY", "lms.internal.example")
+    assert environ_proxies("https://canvas.example/api")["https"] == (
+        "http://proxy.district.example:3128"
+    )
+    assert "https" not in environ_proxies("https://lms.internal.example/x")
+    assert new_session("ua").trust_env is False
+    _proxies_for.cache_clear()

@@ -1,4 +1,4 @@
-"""Helpers for the service tests: trust the tool's keys in the platform, launch, build a client."""
+"""Setting up service tests: trust the tool's keys in the platform, launch, build a client."""
 
 from __future__ import annotations
 
