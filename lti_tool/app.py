@@ -77,6 +77,7 @@ def create_app(
     register_blueprints(app)
     register_error_handlers(app)
     _install_cookie_session(app)
+    _install_security_headers(app)
     if app.config["EXPOSE_WORKER_ID"]:
         pid = str(os.getpid())
 
@@ -95,6 +96,13 @@ def _install_cookie_session(app: Flask) -> None:
     from lti_tool.web.cookie_session import CachedSerializerSessionInterface
 
     app.session_interface = CachedSerializerSessionInterface()
+
+
+def _install_security_headers(app: Flask) -> None:
+    """Content-Security-Policy (frame-ancestors: the platforms), nosniff, Referrer-Policy."""
+    from lti_tool.web.security import register_security_headers
+
+    register_security_headers(app)
 
 
 def _mount_demo_platform(app: Flask) -> None:

@@ -60,6 +60,11 @@ SETTINGS: dict[str, Setting] = {
     "REGISTRATION_CACHE_SECONDS": Setting(
         10, int, "How long a worker keeps an active registration in memory (0: read every time)."
     ),
+    "FRAME_ANCESTORS": Setting(
+        "",
+        str,
+        "More origins allowed to frame the tool, space-separated (an LMS on a custom domain).",
+    ),
     "JWKS_REFETCH_INTERVAL_SECONDS": Setting(
         60, int, "Least time between two refetches of a platform's keys on an unknown kid."
     ),

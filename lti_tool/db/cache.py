@@ -6,6 +6,7 @@ the launch served by another see the same data (a per-process cache breaks under
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -13,6 +14,9 @@ from sqlalchemy import Engine, bindparam, delete, select
 
 from lti_tool.db.base import UTCDateTime, utcnow
 from lti_tool.db.models.lti import CacheEntry
+
+# One write in this many also deletes the expired entries (an indexed range delete).
+PURGE_PROBABILITY = 1 / 500
 
 
 class Cache(Protocol):
@@ -116,12 +120,14 @@ class DatabaseCache:
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
         """Store a value for ttl seconds, replacing any earlier one."""
+        self._maybe_purge()
         expires = utcnow() + timedelta(seconds=ttl)
         with self._engine.begin() as conn:
             conn.execute(self._set, {"k": key, "v": value, "exp": expires})
 
     def add(self, key: str, value: bytes, ttl: int) -> bool:
         """Store only if absent (or expired); the primary key makes this atomic."""
+        self._maybe_purge()
         now = utcnow()
         params = {"k": key, "v": value, "exp": now + timedelta(seconds=ttl), "now": now}
         with self._engine.begin() as conn:
@@ -139,6 +145,11 @@ class DatabaseCache:
         """Forget a key."""
         with self._engine.begin() as conn:
             conn.execute(self._delete, {"k": key})
+
+    def _maybe_purge(self) -> None:
+        """Now and then, delete expired entries (Redis expires keys itself; a table does not)."""
+        if random.random() < PURGE_PROBABILITY:
+            self.purge_expired()
 
     def purge_expired(self) -> int:
         """Delete every expired entry; returns how many."""

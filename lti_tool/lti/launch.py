@@ -12,7 +12,7 @@ triggers one rate-limited refetch of the platform's keys.
 
 from __future__ import annotations
 
-import json
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -26,12 +26,14 @@ from sqlalchemy.orm import Session
 from lti_tool.db.cache import Cache
 from lti_tool.lti import claims as c
 from lti_tool.lti import jws
+from lti_tool.lti import state as login_states
 from lti_tool.lti.directory import PlatformDirectory, PlatformInfo
 from lti_tool.lti.platform_keys import KeySetError, PlatformKeySets
 from lti_tool.lti.platforms import registrations_for_issuer
 
 MAX_ID_TOKEN_BYTES = 64 * 1024
-STATE_PREFIX = "lti:state:"
+# lti_storage_target names a window: "_parent", or a frame such as "post_message_forwarding".
+_FRAME_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 class LaunchError(Exception):
@@ -65,6 +67,8 @@ class LaunchSettings:
     leeway: int
     max_token_age: int
     state_ttl: int
+    # HMAC key for login states (lti.state.derive_key of the tool's secret).
+    state_key: bytes = field(repr=False)
 
     @property
     def launch_url(self) -> str:
@@ -98,7 +102,6 @@ class ValidatedLaunch:
 
 def begin_login(
     session: Session,
-    cache: Cache,
     settings: LaunchSettings,
     params: dict[str, str],
     *,
@@ -106,8 +109,8 @@ def begin_login(
 ) -> LoginResult:
     """Answer a third-party initiated login: pick the registration, mint state and nonce.
 
-    The state record written here also holds the nonce: the launch takes (deletes) the record
-    in one atomic step, which is what makes both the state and the nonce single use.
+    Nothing is written: the state is signed and carries what the launch needs, and the nonce
+    is derived from it (see lti.state); the launch marks the state used, atomically, once.
 
     Spec: https://www.imsglobal.org/spec/security/v1p0/#step-1-third-party-initiated-login
     """
@@ -128,18 +131,19 @@ def begin_login(
         )
     directory = directory or PlatformDirectory(ttl=0)
     reg = _registration_for_login(session, directory, issuer, params.get("client_id"))
-    state = secrets.token_urlsafe(32)
-    nonce = secrets.token_urlsafe(32)
     storage_target = params.get("lti_storage_target") or None
-    record = {
-        "registration_id": reg.id,
-        "nonce": nonce,
-        "storage": "platform" if storage_target else "cookie",
-        "storage_target": storage_target,
-        "platform_origin": _origin(reg.auth_login_url),
-        "created": int(time.time()),
-    }
-    cache.set(STATE_PREFIX + state, json.dumps(record).encode(), settings.state_ttl)
+    if storage_target and not _FRAME_NAME.fullmatch(storage_target):
+        raise LaunchError("The login request's lti_storage_target is not a window or frame name.")
+    login_state = login_states.mint(
+        settings.state_key,
+        reg.id,
+        int(time.time()),
+        settings.state_ttl,
+        storage_target,
+        _origin(reg.auth_login_url) if storage_target else None,
+    )
+    state = login_state.value
+    nonce = login_states.nonce_for(settings.state_key, state)
     query = {
         "scope": "openid",
         "response_type": "id_token",
@@ -203,12 +207,9 @@ def _registration_for_login(
     return reg
 
 
-def peek_state(cache: Cache, state: str) -> dict[str, Any] | None:
-    """The login's record for a state, without using it up."""
-    if not state or len(state) > 200:
-        return None
-    raw = cache.get(STATE_PREFIX + state)
-    return json.loads(raw) if raw else None
+def peek_state(settings: LaunchSettings, state: str) -> login_states.LoginState | None:
+    """What a login's state says, when it is genuine and current (without using it up)."""
+    return login_states.read(settings.state_key, state, int(time.time()))
 
 
 def validate_launch(
@@ -234,11 +235,11 @@ def validate_launch(
         raise LaunchError("The launch did not carry a state.")
     if not id_token:
         raise LaunchError("The launch did not carry an id_token.")
-    record = _take_state(cache, state, browser_state)
+    record = _take_state(cache, settings, state, browser_state)
     token = _decode_unverified(id_token)
     _check_header(token.header)
     directory = directory or PlatformDirectory(ttl=0)
-    reg = directory.by_id(session, record["registration_id"])
+    reg = directory.by_id(session, record.registration_id)
     if reg is None or not reg.active:
         raise LaunchError("The platform registration this launch began with is no longer active.")
     _check_issuer_and_audience(reg, token.payload)
@@ -246,7 +247,7 @@ def validate_launch(
     _check_times(claims, settings)
     return_url = _return_url(claims)
     try:
-        _check_nonce(claims, record)
+        _check_nonce(claims, settings, record)
         deployment_pk = _check_deployment(session, directory, reg, claims)
         _check_message(claims)
     except LaunchError as exc:
@@ -255,15 +256,21 @@ def validate_launch(
     return ValidatedLaunch(registration_id=reg.id, deployment_pk=deployment_pk, claims=claims)
 
 
-def _take_state(cache: Cache, state: str, browser_state: str | None) -> dict[str, Any]:
-    """Use up the login's state: bound to this browser, and good for one launch only."""
+def _take_state(
+    cache: Cache, settings: LaunchSettings, state: str, browser_state: str | None
+) -> login_states.LoginState:
+    """Use up the login's state: genuine, current, bound to this browser, good for one launch."""
+    used_up = LaunchError(
+        "This launch has expired or was already used.",
+        status=403,
+        hint="Open the tool again from your course.",
+    )
+    record = peek_state(settings, state)
+    if record is None:
+        raise used_up
     if browser_state is None or not secrets.compare_digest(browser_state.encode(), state.encode()):
-        if peek_state(cache, state) is None:
-            raise LaunchError(
-                "This launch has expired or was already used.",
-                status=403,
-                hint="Open the tool again from your course.",
-            )
+        if cache.get(login_states.used_key(state)) is not None:
+            raise used_up  # a replay after the launch, whose cookie is gone
         raise LaunchError(
             "Your browser did not keep the cookie that ties this launch to you, so the tool "
             "cannot tell that the launch is yours.",
@@ -271,14 +278,11 @@ def _take_state(cache: Cache, state: str, browser_state: str | None) -> dict[str
             hint="Browsers block cookies inside the LMS frame; open the tool in a new window, or "
             "allow cookies for this site.",
         )
-    raw = cache.pop(STATE_PREFIX + state)
-    if raw is None:
-        raise LaunchError(
-            "This launch has expired or was already used.",
-            status=403,
-            hint="Open the tool again from your course.",
-        )
-    return json.loads(raw)  # type: ignore[no-any-return]
+    # One atomic "add if absent": of two launches with the same state, only one gets here.
+    ttl = max(1, record.expires_at - int(time.time()) + 1)
+    if not cache.add(login_states.used_key(state), b"1", ttl):
+        raise used_up
+    return record
 
 
 def _decode_unverified(id_token: str) -> jws.CompactJWS:
@@ -402,17 +406,19 @@ def _check_times(claims: dict[str, Any], settings: LaunchSettings) -> None:
         )
 
 
-def _check_nonce(claims: dict[str, Any], record: dict[str, Any]) -> None:
-    """The nonce is the one minted at login for this state.
+def _check_nonce(
+    claims: dict[str, Any], settings: LaunchSettings, record: login_states.LoginState
+) -> None:
+    """The nonce is the one the tool derived for this login's state.
 
-    It is single use because its only copy, the state record, was deleted atomically when the
-    launch took the state (Redis GETDEL, or DELETE ... RETURNING): a replayed token finds no
-    state, and a replay under a fresh state finds a different nonce.
+    It is single use because its state is: the state was marked used, atomically, before
+    any of this ran, and a replay under a fresh state finds a different nonce.
     """
     nonce = claims.get("nonce")
     if not isinstance(nonce, str) or not nonce:
         raise LaunchError("The launch has no nonce.", status=403)
-    if not secrets.compare_digest(nonce.encode(), str(record["nonce"]).encode()):
+    expected = login_states.nonce_for(settings.state_key, record.value)
+    if not secrets.compare_digest(nonce.encode(), expected.encode()):
         raise LaunchError("The launch's nonce is not the one this login issued.", status=403)
 
 

@@ -56,13 +56,12 @@ class LaunchSession:
 
 def start_login(
     session: Session,
-    cache: Cache,
     settings: LaunchSettings,
     params: dict[str, str],
     directory: PlatformDirectory | None = None,
 ) -> LoginResult:
-    """Begin the OIDC login for a platform's initiation request."""
-    return begin_login(session, cache, settings, params, directory=directory)
+    """Begin the OIDC login for a platform's initiation request (it writes nothing)."""
+    return begin_login(session, settings, params, directory=directory)
 
 
 def complete_launch(

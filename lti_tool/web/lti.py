@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, render_te
 from lti_tool.app import cache, db_session
 from lti_tool.lti.keys import ensure_key, published_jwks
 from lti_tool.lti.launch import LaunchError, LaunchSettings, peek_state
+from lti_tool.lti.state import derive_key as derive_state_key
 from lti_tool.usecases.launches import complete_launch, start_login
 from lti_tool.web.errors import error_response
 
@@ -29,6 +30,7 @@ def launch_settings() -> LaunchSettings:
         leeway=cfg["CLOCK_LEEWAY_SECONDS"],
         max_token_age=cfg["MAX_TOKEN_AGE_SECONDS"],
         state_ttl=cfg["LAUNCH_STATE_TTL_SECONDS"],
+        state_key=derive_state_key(cfg["SECRET_KEY"]),
     )
 
 
@@ -43,7 +45,6 @@ def login() -> Any:
     try:
         result = start_login(
             db_session(),
-            cache(),
             launch_settings(),
             _params(),
             current_app.extensions["platforms"],
@@ -93,14 +94,14 @@ def launch() -> Any:
     state = form.get("state", "")
     browser_state = request.cookies.get(STATE_COOKIE + state[:24]) or form.get("platform_state")
     if browser_state is None and state and not form.get("error") and not form.get("storage_failed"):
-        record = peek_state(cache(), state)
-        if record is not None and record.get("storage") == "platform":
+        record = peek_state(launch_settings(), state)
+        if record is not None and record.storage == "platform":
             # The browser may have blocked our cookie: ask the platform's storage for the state.
             return render_template(
                 "lti_launch_storage.html",
                 form=form,
-                target=record.get("storage_target") or "_parent",
-                platform_origin=record.get("platform_origin") or "*",
+                target=record.storage_target or "_parent",
+                platform_origin=record.platform_origin or "*",
             )
     session = db_session()
     try:

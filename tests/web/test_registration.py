@@ -26,7 +26,9 @@ def register(app: Flask, client: FlaskClient, sim: SimStore) -> Registration:
     token = re.search(r'name="token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     done = client.post("/lti/register", data={"token": token})
     assert done.status_code == 200, done.get_data(as_text=True)
-    assert "org.imsglobal.lti.close" in done.get_data(as_text=True)
+    script = re.search(r'<script src="([^"]+)">', done.get_data(as_text=True)).group(1)
+    with client.get(script) as js:
+        assert "org.imsglobal.lti.close" in js.get_data(as_text=True)
     with app.app_context():
         regs = db_session().scalars(select(Registration).where(Registration.status == "pending"))
         return regs.one()

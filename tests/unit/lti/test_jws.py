@@ -124,7 +124,7 @@ def test_any_one_character_change_is_judged_as_pyjwt_judges_it(position: int, ch
             options={"require": ["exp", "iat"], "verify_aud": False},
         )  # fmt: skip
         they_accept = True
-    except jwt.InvalidTokenError:
+    except (jwt.InvalidTokenError, UnicodeEncodeError):  # PyJWT chokes on lone surrogates
         they_accept = False
     assert they_accept or not we_accept, "we accepted what PyJWT refuses"
     if they_accept and not we_accept:
