@@ -253,9 +253,11 @@ def demo(seed_only: bool, product: str, host: str, port: int) -> None:
     from lti_tool.db.migrate import upgrade
     from lti_tool.usecases.demo import seed
 
+    # The demo's LMS lives at /sim on this very server, so the tool's public URL is where it
+    # listens, whatever the environment says.
     environ = {
-        "LTI_TOOL_BASE_URL": f"http://{host}:{port}",
         **os.environ,
+        "LTI_TOOL_BASE_URL": f"http://{host}:{port}",
         "LTI_TOOL_ALLOW_HTTP_PLATFORMS": "1",
         "LTI_TOOL_DEMO_PLATFORM": "1",
     }

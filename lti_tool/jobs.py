@@ -40,7 +40,8 @@ def run_job(path: str, *args: Any) -> Any:
 def submit(app: Flask, path: str, *args: Any) -> str:
     """Queue a job; returns how it runs ("rq" or "thread")."""
     redis_url = app.config.get("REDIS_URL")
-    if redis_url and not app.config.get("JOBS_IN_THREADS"):
+    # The demo runs no worker: its jobs run in threads even when Redis is configured.
+    if redis_url and not app.config.get("JOBS_IN_THREADS") and not app.config.get("DEMO_PLATFORM"):
         from redis import Redis
         from rq import Queue
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from lti_tool.platform_sim.oidc import INSTITUTION, MEMBERSHIP
 from lti_tool.platform_sim.store import SimCourse, SimStore, SimTool, SimUser
@@ -51,41 +52,34 @@ def load_or_create(path: Path, base_url: str, tool_base_url: str, product: str) 
     )
     course.members["admin"] = [MEMBERSHIP + "Instructor"]
     sim.courses[course.id] = course
-    seed_gradebook(sim)
     sim.save()
     return sim
 
 
-# Two assignments the tool created earlier by deep linking, graded by the teacher in the LMS
-# gradebook; an empty cell is a learner not graded yet (never a zero).
-DEMO_ASSIGNMENTS = [
-    ("Fractions check-in", 4, "5.NF.A.1", {"amara": 4, "ben": 2, "chloe": 3, "diego": 1}),
-    ("Place value quiz", 10, "5.NBT.A.1", {"amara": 9, "ben": 6, "esme": 8}),
-]
+def place_assignment(
+    sim: SimStore, title: str, maximum: float, code: str, course_id: str = DEMO_COURSE_ID
+) -> dict[str, Any]:
+    """An assignment the tool created by deep linking: a resource link in the course and its
+    gradebook column, tagged with the competency code it is evidence of."""
+    from lti_tool.platform_sim.services import create_lineitem
 
-
-def seed_gradebook(sim: SimStore) -> None:
-    """Place the demo assignments (resource link + gradebook column) and their grades."""
-    from lti_tool.platform_sim.services import create_lineitem, set_grade
-
-    for title, maximum, code, grades in DEMO_ASSIGNMENTS:
-        link_id = "rl-" + sim.new_id()
-        fields = {
-            "label": title,
-            "scoreMaximum": maximum,
-            "tag": code,
-            "resourceId": f"competency:{code}",
-            "resourceLinkId": link_id,
-        }
-        item = create_lineitem(sim, DEMO_COURSE_ID, DEMO_CLIENT_ID, fields, coupled=True)
-        sim.resource_links[link_id] = {
-            "id": link_id,
-            "course_id": DEMO_COURSE_ID,
-            "client_id": DEMO_CLIENT_ID,
-            "title": title,
-            "url": sim.tools[DEMO_CLIENT_ID].launch_url,
-            "custom": {"competency": code},
-            "lineitem_id": item["id"],
-        }
-        for user_id, score in grades.items():
-            set_grade(sim, item["id"], user_id, score)
+    link_id = "rl-" + sim.new_id()
+    fields = {
+        "label": title,
+        "scoreMaximum": maximum,
+        "tag": code,
+        "resourceId": f"competency:{code}",
+        "resourceLinkId": link_id,
+    }
+    item = create_lineitem(sim, course_id, DEMO_CLIENT_ID, fields, coupled=True)
+    sim.resource_links[link_id] = {
+        "id": link_id,
+        "course_id": course_id,
+        "client_id": DEMO_CLIENT_ID,
+        "title": title,
+        "url": sim.tools[DEMO_CLIENT_ID].launch_url,
+        "custom": {"competency": code},
+        "lineitem_id": item["id"],
+    }
+    sim.save()
+    return item

@@ -91,9 +91,8 @@ def seed_classroom(app: Any, sim: SimStore) -> bool:
     from lti_tool.db.models.case import CaseItem
     from lti_tool.db.models.lti import Context, Registration, User
     from lti_tool.lti.claims import Scope
-    from lti_tool.platform_sim.demo import DEMO_CLIENT_ID, DEMO_COURSE_ID
+    from lti_tool.platform_sim.demo import DEMO_CLIENT_ID, DEMO_COURSE_ID, place_assignment
     from lti_tool.platform_sim.services import (
-        create_lineitem,
         lineitem_url,
         lineitems_url,
         memberships_url,
@@ -159,16 +158,20 @@ def seed_classroom(app: Any, sim: SimStore) -> bool:
         comps = {c.code: c for c in set_competencies(session, context.id, chosen)}
         course = sim.courses[DEMO_COURSE_ID]
         for label, maximum, day, comp_codes, grades in ASSIGNMENTS:
-            item = create_lineitem(
-                sim,
-                DEMO_COURSE_ID,
-                DEMO_CLIENT_ID,
-                {"label": label, "scoreMaximum": maximum, "tag": "aligned", "resourceId": ""},
-            )
+            item = place_assignment(sim, label, maximum, comp_codes[0])
             (row,) = remember_line_items(
                 session,
                 context.id,
-                [LineItemInfo(lineitem_url(sim, item), label, maximum, tag="aligned")],
+                [
+                    LineItemInfo(
+                        lineitem_url(sim, item),
+                        label,
+                        maximum,
+                        resource_id=item["resourceId"],
+                        resource_link_id=item["resourceLinkId"],
+                        tag=item["tag"],
+                    )
+                ],
             )
             align(session, row, [comps[c].id for c in comp_codes], {"kind": "rescale"}, by_id=None)
             for who, score in grades.items():

@@ -57,7 +57,6 @@ def _levels_from_form() -> list[dict[str, Any]] | None:
     if not names:
         return None
     points = request.form.getlist("level_points")
-    colors = request.form.getlist("level_color")
     mastery = request.form.get("mastery_level", "")
     levels = []
     for i, name in enumerate(names):
@@ -68,7 +67,6 @@ def _levels_from_form() -> list[dict[str, Any]] | None:
                 "name": name,
                 "points": points[i] if i < len(points) else "",
                 "mastery": name.strip() == mastery.strip(),
-                **({"color": colors[i]} if i < len(colors) and colors[i] else {}),
             }
         )
     return levels

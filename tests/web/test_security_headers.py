@@ -31,7 +31,7 @@ def test_a_launched_page_may_be_framed_only_by_its_platform(
 ) -> None:
     """The landing page: frame-ancestors 'self' and the LMS; nosniff; no X-Frame-Options."""
     flow = launch(client, sim, "t1")
-    page = client.get(flow.launch.headers["Location"])
+    page = client.get(flow.launch.headers["Location"], follow_redirects=True)
     assert page.status_code == 200
     policy = directives(page)
     assert policy["frame-ancestors"][0] == "'self'"

@@ -21,7 +21,7 @@ from lti_tool.platform_sim.store import SimStore
 from lti_tool.usecases.case_import import import_file
 from lti_tool.usecases.frameworks import outline
 from tests.web.lti_flow import launch
-from tests.web.services_helpers import trust_tool_keys
+from tests.web.services_setup import trust_tool_keys
 
 FRAMEWORK = (
     Path(__file__).parent.parent / "data/case/opensalt/what_standards_could_be_20c5134f.json"

@@ -19,7 +19,7 @@ from lti_tool.app import db_session
 from lti_tool.db.models.classroom import CourseCompetency, Evidence, SyncRun
 from lti_tool.platform_sim.services import set_grade
 from lti_tool.platform_sim.store import SimStore
-from tests.web.services_helpers import add_learners
+from tests.web.services_setup import add_learners
 from tests.web.test_sync import _csrf, _set_up_course
 
 LEARNERS = 30
