@@ -214,6 +214,13 @@ class Cell:
     color: str
     ready: bool = False
 
+    @property
+    def label(self) -> str:
+        """The words in the cell: the level once there is one, else the status."""
+        if self.level and self.status not in ("insufficient_evidence", "no_evidence"):
+            return self.level
+        return STATUS_WORDS.get(self.status, self.status)
+
 
 @dataclass
 class Grid:
@@ -223,21 +230,13 @@ class Grid:
     competencies: list[CourseCompetency]
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     scale: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[tuple[User, list[Cell]]] = field(default_factory=list)
 
     def cell(self, learner_id: int, competency_id: int) -> Cell:
         """The cell, or an empty one."""
         return self.cells.get(
             (learner_id, competency_id), Cell("no_evidence", "", None, "var(--none)")
         )
-
-
-def _color(settings: SettingsView, state: MasteryState | None) -> str:
-    if state is None or state.status in ("no_evidence", "insufficient_evidence"):
-        return "var(--none)" if state is None or state.status == "no_evidence" else ""
-    for level in settings.scale:
-        if level["name"] == state.level and level.get("color"):
-            return str(level["color"])
-    return ""
 
 
 def ready_to_advance(comps: Sequence[CourseCompetency], statuses: dict[int, str]) -> set[int]:
@@ -259,24 +258,28 @@ def grid(session: Session, context_id: int, show: str = "all") -> Grid:
     settings = current_settings(session, context_id)
     comps = course_competencies(session, context_id)
     people = learners(session, context_id)
-    states = {
-        (s.learner_id, s.course_competency_id): s
-        for s in session.scalars(select(MasteryState).where(MasteryState.context_id == context_id))
-    }
+    # Only the columns the grid shows: the stored explanations stay in the database.
+    states: dict[int, dict[int, tuple[str, str, float | None]]] = defaultdict(dict)
+    for learner_id, comp_id, status, level, score in session.execute(
+        select(
+            MasteryState.learner_id,
+            MasteryState.course_competency_id,
+            MasteryState.status,
+            MasteryState.level,
+            MasteryState.score,
+        ).where(MasteryState.context_id == context_id)
+    ):
+        states[learner_id][comp_id] = (status, level, score)
     out = Grid(learners=[], competencies=comps, scale=settings.scale)
+    empty = ("no_evidence", "", None)
     for person in people:
-        statuses = {
-            c.id: states[(person.id, c.id)].status for c in comps if (person.id, c.id) in states
-        }
+        mine = states.get(person.id, {})
+        statuses = {comp_id: value[0] for comp_id, value in mine.items()}
         ready = ready_to_advance(comps, statuses)
         for comp in comps:
-            st = states.get((person.id, comp.id))
+            status, level, score = mine.get(comp.id, empty)
             out.cells[(person.id, comp.id)] = Cell(
-                status=st.status if st else "no_evidence",
-                level=st.level if st else "",
-                score=st.score if st else None,
-                color=_color(settings, st),
-                ready=comp.id in ready,
+                status=status, level=level, score=score, color="", ready=comp.id in ready
             )
         values = set(statuses.values())
         if (
@@ -286,6 +289,7 @@ def grid(session: Session, context_id: int, show: str = "all") -> Grid:
             or (show == "ready" and ready)
         ):
             out.learners.append(person)
+            out.rows.append((person, [out.cells[(person.id, c.id)] for c in comps]))
     return out
 
 
