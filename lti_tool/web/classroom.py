@@ -13,6 +13,7 @@ from lti_tool import jobs
 from lti_tool.app import db_session
 from lti_tool.db.models.classroom import CourseLineItem
 from lti_tool.db.models.lti import Context
+from lti_tool.lti.service_http import ServiceError
 from lti_tool.usecases import engine, frameworks, progress, sync
 from lti_tool.usecases.course import (
     SetupError,
@@ -31,6 +32,7 @@ from lti_tool.web.instructor import TEACHERS, course_id, page
 
 bp = Blueprint("classroom", __name__, url_prefix="/course")
 register_domain_error(sync.SyncError, 409, "The sync could not run")
+register_domain_error(ServiceError, 502, "The LMS did not answer as expected")
 
 
 @bp.get("/setup")

@@ -47,7 +47,7 @@ CONCURRENCY = 8
 
 def test_sync_a_big_course_against_the_ideal(
     app: Flask,
-    https_client: FlaskClient,
+    https_client: FlaskClient,  # noqa: F811
     platform: SimStore,  # noqa: F811
 ) -> None:
     """Pull 40,000 results into evidence and mastery; report the time against the ideal."""
