@@ -243,6 +243,12 @@ def calculate(
                 f"{scale.describe_level(score, level)}, so the level is {level.name}: "
                 f"{decided.words}."
             )
+            if level is scale.levels[-1] and "evidence" in level.name.casefold():
+                # Canvas's default scale names its 0-point level "No Evidence"; here there is.
+                words.append(
+                    f'The scale calls its lowest level "{level.name}": here it means the '
+                    "evidence so far is below every other level, not that there is none."
+                )
         if short and decided is not Status.INSUFFICIENT_EVIDENCE:
             words.append(f"{short()} This result is provisional until then.")
         elif short:

@@ -9,8 +9,8 @@ recent. Evidence with no time sorts first (oldest), as in Canvas. When two piece
 carry the same time the engine cannot know which came later, so it breaks the tie by content,
 never by the order the rows arrived in: the lower score counts as the earlier one, so the
 higher score counts as the most recent and the learner gets the benefit of the doubt; then by
-id, source, title, recorder, note and link. The same evidence in any order therefore always
-gives the same result (a property test checks this).
+id, source, title, recorder, note, link and the remaining fields. The same evidence in any
+order always gives the same result (a property test checks this).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class Evidence:
     hidden: bool = False
     alignment_mastery: float | None = None
     _when: tuple[bool, datetime] = field(init=False, repr=False, compare=False)
-    _content: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _content: tuple[object, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Refuse values no calculation can use; treat a naive time as UTC."""
@@ -177,7 +177,12 @@ def excluded_key(excluded: ExcludedEvidence) -> tuple[object, ...]:
     return (ev._when, ev._content, excluded.reason)
 
 
-def _content(ev: Evidence) -> tuple[str, ...]:
+def _content(ev: Evidence) -> tuple[object, ...]:
+    """Every other field, so two pieces tie only when they are the same in every way."""
+
+    def number(x: float | None) -> tuple[bool, float]:
+        return (x is not None, x or 0.0)
+
     return (
         ev.id,
         ev.source.value,
@@ -185,4 +190,10 @@ def _content(ev: Evidence) -> tuple[str, ...]:
         ev.recorded_by,
         ev.note,
         ev.link,
+        ev.level or "",
+        number(ev.score),
+        number(ev.points_possible),
+        number(ev.alignment_mastery),
+        ev.excused,
+        ev.hidden,
     )

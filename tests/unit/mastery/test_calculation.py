@@ -259,3 +259,11 @@ def test_times_are_kept_in_utc() -> None:
 
     east = Evidence(1, at=day(0).astimezone(timezone(timedelta(hours=5))))
     assert east.at == day(0) and east.at.utcoffset() == timedelta(0)
+
+
+def test_a_zero_on_canvas_scale_is_not_called_missing_evidence() -> None:
+    """Canvas names its 0-point level "No Evidence"; the words say there is evidence."""
+    result = calculate(in_order(0), "latest", CANVAS)
+    assert result.level is not None and result.level.name == "No Evidence"
+    assert result.status is Status.NOT_YET
+    assert "not that there is none" in result.explanation

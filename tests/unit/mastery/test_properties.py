@@ -100,7 +100,7 @@ def fingerprint(result: MasteryResult) -> tuple[object, ...]:
     )
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(evidence, max_size=8), methods, scales, policies, st.data())
 def test_row_order_never_changes_a_result(
     items: list[Evidence],
