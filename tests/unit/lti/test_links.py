@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lti_tool.lti.links import next_page_url, parse_link_header, same_origin, service_url
 
@@ -109,3 +111,15 @@ def test_same_origin() -> None:
     assert not same_origin("https://a.example/x", "https://evil.example/x")
     assert not same_origin("https://a.example/x", "http://a.example/x")
     assert not same_origin("https://a.example/x", "https://a.example:8443/x")
+
+
+@given(st.text(max_size=300), st.text(max_size=50))
+def test_any_header_parses_without_error(header: str, base: str) -> None:
+    links = parse_link_header(header, "https://lms.example/" + base)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in links.items())
+
+
+@given(st.text(max_size=100), st.dictionaries(st.text(max_size=10), st.text(max_size=10)))
+def test_any_item_url_builds_without_error(path: str, params: dict[str, str]) -> None:
+    url = service_url("https://lms.example/" + path, "/results", params)
+    assert "/results" in url
