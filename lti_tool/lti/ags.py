@@ -254,22 +254,25 @@ class AgsClient:
         url = item.id if isinstance(item, LineItem) else item
         self.calls.call("DELETE", url, service="ags", scopes=self.scopes, accept="*/*")
 
-    def results(self, item: LineItem | str, *, user_id: str | None = None) -> list[Result]:
-        """Every result of a line item (all pages); ungraded learners have score None."""
+    def results_url(self, item: LineItem | str, *, user_id: str | None = None) -> str:
+        """The first page of a line item's results (before Moodle's `?type_id=`)."""
         item_url = item.id if isinstance(item, LineItem) else item
         params = {"limit": str(self.page_size)}
         if user_id is not None:
             params["user_id"] = user_id
+        return service_url(item_url, "/results", params)
+
+    def results(self, item: LineItem | str, *, user_id: str | None = None) -> list[Result]:
+        """Every result of a line item (all pages); ungraded learners have score None."""
+        item_url = item.id if isinstance(item, LineItem) else item
         results: list[Result] = []
         for page in self.calls.pages(
-            service_url(item_url, "/results", params),
+            self.results_url(item_url, user_id=user_id),
             service="ags",
             scopes=self.scopes,
             accept=MediaType.RESULT_CONTAINER,
         ):
-            if not isinstance(page.body, list):
-                raise ServiceError("The platform's result list is not a JSON array.", url=page.url)
-            results.extend(r for r in (Result.from_json(d, item_url) for d in page.body) if r)
+            results.extend(parse_results(page.body, page.url, item_url))
         return results
 
     def post_score(
@@ -319,6 +322,13 @@ class AgsClient:
         stamp = next_timestamp(self.cache.get(key), wanted)
         self.cache.set(key, stamp.isoformat().encode(), LAST_SCORE_TTL)
         return stamp
+
+
+def parse_results(body: Any, url: str, item_url: str) -> list[Result]:
+    """The results on one page of a result container."""
+    if not isinstance(body, list):
+        raise ServiceError("The platform's result list is not a JSON array.", url=url)
+    return [r for r in (Result.from_json(d, item_url) for d in body) if r is not None]
 
 
 def next_timestamp(last: bytes | str | None, wanted: datetime) -> datetime:

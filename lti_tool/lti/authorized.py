@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from lti_tool.lti.links import next_page_url, same_origin
+from lti_tool.lti.links import parse_link_header, same_origin
 from lti_tool.lti.service_http import (
     ServiceError,
     ServiceHttp,
@@ -42,10 +42,11 @@ SERVICE_WORDS = {
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a paged answer."""
+    """One page of a paged answer, with the links its `Link` header names."""
 
     url: str
     body: Any
+    links: dict[str, str] = field(default_factory=dict)
 
 
 class AuthorizedCalls:
@@ -73,6 +74,20 @@ class AuthorizedCalls:
         resp = self._send(method, url, service, scopes, accept, content_type, body)
         return self._parse(resp, url, service, ok)[0]
 
+    def page(self, url: str, *, service: str, scopes: tuple[str, ...], accept: str) -> Page:
+        """One page of a paged GET and its links (only links on the same host are kept)."""
+        resp = self._send("GET", url, service, scopes, accept, None, None)
+        body, _ = self._parse(resp, url, service, (200,))
+        links = parse_link_header(resp.headers.get("Link"), url)
+        following = links.get("next")
+        if following is not None and not same_origin(following, url):
+            raise ServiceError(
+                f"The platform's next page is on another host ({following}); the tool "
+                "does not send its token there.",
+                url=following,
+            )
+        return Page(url, body, {k: v for k, v in links.items() if same_origin(v, url)})
+
     def pages(
         self, url: str, *, service: str, scopes: tuple[str, ...], accept: str
     ) -> Iterator[Page]:
@@ -86,17 +101,9 @@ class AuthorizedCalls:
                     url=current,
                 )
             seen.add(current)
-            resp = self._send("GET", current, service, scopes, accept, None, None)
-            body, _ = self._parse(resp, current, service, (200,))
-            yield Page(current, body)
-            following = next_page_url(resp.headers.get("Link"), current)
-            if following is not None and not same_origin(following, url):
-                raise ServiceError(
-                    f"The platform's next page is on another host ({following}); the tool "
-                    "does not send its token there.",
-                    url=following,
-                )
-            current = following
+            page = self.page(current, service=service, scopes=scopes, accept=accept)
+            yield page
+            current = page.links.get("next")
 
     def _send(
         self,

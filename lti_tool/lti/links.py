@@ -96,3 +96,38 @@ def same_origin(a: str, b: str) -> bool:
     """True when two URLs share scheme and host:port (a bearer token may go to both)."""
     pa, pb = urlsplit(a), urlsplit(b)
     return (pa.scheme.lower(), pa.netloc.lower()) == (pb.scheme.lower(), pb.netloc.lower())
+
+
+MAX_NUMBERED_PAGES = 10_000
+
+
+def numbered_pages(next_url: str | None, last_url: str | None) -> list[str] | None:
+    """Every page URL from `next` to `last`, when both are plainly numbered (`page=N`).
+
+    Canvas's Link header names the last page; when the `next` and `last` links differ only
+    in an integer `page` parameter, the pages between them can be fetched side by side
+    instead of one after another. Anything less plain (bookmarks, other parameters that
+    differ, another host or path) gives None, and the pages are followed one by one.
+    """
+    if not next_url or not last_url:
+        return None
+    a, b = urlsplit(next_url), urlsplit(last_url)
+    if (a.scheme, a.netloc, a.path) != (b.scheme, b.netloc, b.path):
+        return None
+    qa, qb = parse_qsl(a.query, keep_blank_values=True), parse_qsl(b.query, keep_blank_values=True)
+    rest_a = [(k, v) for k, v in qa if k != "page"]
+    rest_b = [(k, v) for k, v in qb if k != "page"]
+    pages_a = [v for k, v in qa if k == "page"]
+    pages_b = [v for k, v in qb if k == "page"]
+    if rest_a != rest_b or len(pages_a) != 1 or len(pages_b) != 1:
+        return None
+    if not (pages_a[0].isdigit() and pages_b[0].isdigit()):
+        return None
+    first, last = int(pages_a[0]), int(pages_b[0])
+    if last < first or last - first >= MAX_NUMBERED_PAGES:
+        return None
+    urls = []
+    for number in range(first, last + 1):
+        query = urlencode([(k, str(number) if k == "page" else v) for k, v in qa])
+        urls.append(urlunsplit((a.scheme, a.netloc, a.path, query, a.fragment)))
+    return urls

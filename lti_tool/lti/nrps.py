@@ -76,20 +76,28 @@ class NrpsClient:
         self.memberships_url = memberships_url
         self.page_size = page_size
 
-    def members(self, *, role: str | None = None) -> list[Member]:
-        """Every member of the course (all pages), optionally only those with `role`."""
+    def members_url(self, *, role: str | None = None) -> str:
+        """The first page of the roster."""
         params = {"limit": str(self.page_size)}
         if role is not None:
             params["role"] = role
+        return service_url(self.memberships_url, params=params)
+
+    def members(self, *, role: str | None = None) -> list[Member]:
+        """Every member of the course (all pages), optionally only those with `role`."""
         members: list[Member] = []
         for page in self.calls.pages(
-            service_url(self.memberships_url, params=params),
+            self.members_url(role=role),
             service="nrps",
             scopes=SCOPES,
             accept=MediaType.MEMBERSHIP_CONTAINER,
         ):
-            body = page.body
-            if not isinstance(body, dict) or not isinstance(body.get("members"), list):
-                raise ServiceError("The platform's roster has no members list.", url=page.url)
-            members.extend(m for m in map(Member.from_json, body["members"]) if m is not None)
+            members.extend(parse_members(page.body, page.url))
         return members
+
+
+def parse_members(body: Any, url: str) -> list[Member]:
+    """The members on one page of a membership container."""
+    if not isinstance(body, dict) or not isinstance(body.get("members"), list):
+        raise ServiceError("The platform's roster has no members list.", url=url)
+    return [m for m in map(Member.from_json, body["members"]) if m is not None]

@@ -34,12 +34,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lti_tool.db.cache import Cache
-from lti_tool.lti.ags import AgsClient, LineItem, Result
-from lti_tool.lti.authorized import AuthorizedCalls
-from lti_tool.lti.claims import Scope
+from lti_tool.lti.ags import AgsClient, LineItem, Result, parse_results
+from lti_tool.lti.authorized import AuthorizedCalls, Page
+from lti_tool.lti.claims import MediaType, Scope
 from lti_tool.lti.concurrency import bounded_map
 from lti_tool.lti.keys import SigningKey, signing_key
-from lti_tool.lti.nrps import Member, NrpsClient
+from lti_tool.lti.links import numbered_pages
+from lti_tool.lti.nrps import SCOPES as NRPS_SCOPES
+from lti_tool.lti.nrps import Member, NrpsClient, parse_members
 from lti_tool.lti.service_http import (
     RetryPolicy,
     ServiceError,
@@ -120,6 +122,17 @@ class ResultsBatch:
     def complete(self) -> bool:
         """True when every line item's results were fetched."""
         return not self.failed
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """A paged read: the roster (item None) or one line item's results."""
+
+    item: LineItem | None
+    url: str
+    service: str
+    scopes: tuple[str, ...]
+    accept: str
 
 
 @dataclass
@@ -266,27 +279,100 @@ class ServiceClient:
     def fetch_course(self, *, concurrency: int | None = None) -> CourseSnapshot:
         """The roster, the line items and every line item's results, `concurrency` at a time.
 
-        The roster's pages and each line item's pages form chains (each page names the
-        next); the chains run side by side in one pool, the roster's first because it is
-        the longest, so no more than `concurrency` requests are ever in flight.
+        Paged answers are chains (each page names the next), so first every chain's first
+        page is read side by side; where a page's links number the rest plainly (Canvas's
+        `rel="last"` with `page=N`) those pages are then read side by side too, and other
+        chains are followed page by page, longest first. No more than `concurrency`
+        requests are ever in flight; a failed chain loses only its own line item.
         """
+        limit = concurrency or self.concurrency
         items = self.line_items()
-        tasks: list[LineItem | None] = [None, *items]
-
-        def run(task: LineItem | None) -> list[Member] | list[Result]:
-            return self.members() if task is None else self.ags.results(task)
-
-        outcomes = bounded_map(run, tasks, concurrency or self.concurrency, (ServiceError,))
         snapshot = CourseSnapshot(line_items=items)
-        for outcome in outcomes:
-            if outcome.item is None:
-                snapshot.members = outcome.value  # type: ignore[assignment]
-                snapshot.members_error = outcome.error  # type: ignore[assignment]
-            elif outcome.error is not None:
-                snapshot.results.failed[outcome.item.id] = outcome.error  # type: ignore[assignment]
-            else:
-                snapshot.results.fetched[outcome.item.id] = outcome.value or []  # type: ignore[assignment]
+        chains: list[_Chain] = []
+        if self.services.memberships_url:
+            nrps = NrpsClient(self._calls, self.services.memberships_url, self.page_size)
+            chains.append(
+                _Chain(
+                    None, nrps.members_url(), "nrps", NRPS_SCOPES, MediaType.MEMBERSHIP_CONTAINER
+                )
+            )
+        else:
+            snapshot.members_error = ServiceNotOffered(
+                "This course's launches did not offer the roster service (NRPS)."
+            )
+        if items:
+            ags = self.ags
+            chains += [
+                _Chain(item, ags.results_url(item), "ags", ags.scopes, MediaType.RESULT_CONTAINER)
+                for item in items
+            ]
+        pages = self._read_chains(chains, limit)
+        for chain, got in zip(chains, pages, strict=True):
+            try:
+                if isinstance(got, ServiceError):
+                    raise got
+                if chain.item is None:
+                    snapshot.members = [m for p in got for m in parse_members(p.body, p.url)]
+                else:
+                    snapshot.results.fetched[chain.item.id] = [
+                        r for p in got for r in parse_results(p.body, p.url, chain.item.id)
+                    ]
+            except ServiceError as exc:
+                if chain.item is None:
+                    snapshot.members_error = exc
+                else:
+                    snapshot.results.failed[chain.item.id] = exc
         return snapshot
+
+    def _read_chains(self, chains: list[_Chain], limit: int) -> list[list[Page] | ServiceError]:
+        """Every page of every chain, in order; a chain that failed gives its error."""
+
+        def first(chain: _Chain) -> Page:
+            return self._calls.page(
+                chain.url, service=chain.service, scopes=chain.scopes, accept=chain.accept
+            )
+
+        heads = bounded_map(first, chains, limit, (ServiceError,))
+        got: list[list[Page] | ServiceError] = []
+        tasks: list[tuple[int, int, str, bool]] = []  # chain, position, url, follow the chain
+        for index, head in enumerate(heads):
+            if head.error is not None or head.value is None:
+                got.append(head.error)  # type: ignore[arg-type]
+                continue
+            got.append([head.value])
+            following = head.value.links.get("next")
+            if following is None:
+                continue
+            numbered = numbered_pages(following, head.value.links.get("last"))
+            if numbered is not None:
+                tasks += [(index, n, url, False) for n, url in enumerate(numbered, start=1)]
+            else:
+                tasks.append((index, 1, following, True))
+        # Chains that must be followed page by page are the longest tasks: start them first.
+        tasks.sort(key=lambda t: not t[3])
+
+        def read(task: tuple[int, int, str, bool]) -> list[Page]:
+            chain = chains[task[0]]
+            options = {"service": chain.service, "scopes": chain.scopes, "accept": chain.accept}
+            if task[3]:
+                return list(self._calls.pages(task[2], **options))  # type: ignore[arg-type]
+            return [self._calls.page(task[2], **options)]  # type: ignore[arg-type]
+
+        rest: dict[int, list[tuple[int, list[Page]]]] = {}
+        for outcome in bounded_map(read, tasks, limit, (ServiceError,)):
+            index, position = outcome.item[0], outcome.item[1]
+            if isinstance(got[index], ServiceError):
+                continue
+            if outcome.error is not None:
+                got[index] = outcome.error  # type: ignore[assignment]
+                continue
+            rest.setdefault(index, []).append((position, outcome.value or []))
+        for index, parts in rest.items():
+            current = got[index]
+            if isinstance(current, list):
+                for _, pages in sorted(parts, key=lambda part: part[0]):
+                    current.extend(pages)
+        return got
 
     # --- NRPS --------------------------------------------------------------------------
 

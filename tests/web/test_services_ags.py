@@ -228,3 +228,23 @@ def test_grade_sync_only_means_no_new_columns_and_says_so(
     assert services.line_items() == []
     with pytest.raises(ServiceError, match="column management"):
         services.create_line_item("Quiz", 10)
+
+
+def test_a_line_item_gone_mid_sync_fails_alone(
+    services: ServiceClient, sim: SimStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = add_learners(sim, 10)  # three pages of results per line item
+    items = [services.create_line_item(f"Item {n}", 10) for n in range(4)]
+    for item_id in sim.lineitems:
+        set_grade(sim, item_id, extra[-1], 7)
+    listed = services.line_items()
+    del sim.lineitems[list(sim.lineitems)[1]]  # deleted in the LMS after the listing
+    monkeypatch.setattr(services, "line_items", lambda: listed)
+    snap = services.fetch_course(concurrency=3)
+    assert set(snap.results.failed) == {items[1].id}
+    assert snap.results.failed[items[1].id].status == 404
+    for item in (items[0], items[2], items[3]):
+        results = snap.results.fetched[item.id]
+        assert {r.user_id: r.score for r in results}[extra[-1]] == 7
+        assert results == services.results(item)  # the same rows, in the same order
+    assert snap.members is not None and snap.members == services.members()

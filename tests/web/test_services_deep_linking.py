@@ -10,11 +10,15 @@ import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from lti_tool.lti import claims as c
+from lti_tool.lti.deep_linking import DeepLinkingError
 from lti_tool.platform_sim.services import lineitem_url
 from lti_tool.platform_sim.store import SimStore, new_platform_key
+from lti_tool.usecases.deep_linking import parse_choice
 from tests.web.lti_flow import hidden_fields, launch
 from tests.web.services_setup import service_client, tool_jwks, trust_tool_keys
 
@@ -171,3 +175,13 @@ def test_a_plain_launch_cannot_post_a_deep_linking_response(
     answer = client.get("/lti/deep_link?ltik=" + flow.ltik)
     assert answer.status_code == 400
     assert "not a deep-linking request" in answer.get_data(as_text=True)
+
+
+@given(st.dictionaries(st.sampled_from(["title", "score_maximum", "competency"]), st.text()))
+def test_any_picker_form_is_read_or_refused_in_words(form: dict[str, str]) -> None:
+    try:
+        choice = parse_choice(form)
+    except DeepLinkingError as exc:
+        assert str(exc)
+    else:
+        assert choice.title and 0 < choice.score_maximum <= 10_000

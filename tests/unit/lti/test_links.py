@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from lti_tool.lti.links import next_page_url, parse_link_header, same_origin, service_url
+from lti_tool.lti.links import (
+    next_page_url,
+    numbered_pages,
+    parse_link_header,
+    same_origin,
+    service_url,
+)
 
 
 def test_spec_style_next_link() -> None:
@@ -109,3 +117,43 @@ def test_same_origin() -> None:
     assert not same_origin("https://a.example/x", "https://evil.example/x")
     assert not same_origin("https://a.example/x", "http://a.example/x")
     assert not same_origin("https://a.example/x", "https://a.example:8443/x")
+
+
+@given(st.text(max_size=300), st.text(max_size=50))
+def test_any_header_parses_without_error(header: str, base: str) -> None:
+    links = parse_link_header(header, "https://lms.example/" + base)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in links.items())
+
+
+@given(st.text(max_size=100), st.dictionaries(st.text(max_size=10), st.text(max_size=10)))
+def test_any_item_url_builds_without_error(path: str, params: dict[str, str]) -> None:
+    url = service_url("https://lms.example/" + path, "/results", params)
+    assert "/results" in url
+
+
+def test_plainly_numbered_pages_are_listed_from_next_to_last() -> None:
+    pages = numbered_pages(
+        "https://c.example/li/7/results?limit=50&page=2&per_page=50",
+        "https://c.example/li/7/results?limit=50&page=4&per_page=50",
+    )
+    assert pages == [
+        "https://c.example/li/7/results?limit=50&page=2&per_page=50",
+        "https://c.example/li/7/results?limit=50&page=3&per_page=50",
+        "https://c.example/li/7/results?limit=50&page=4&per_page=50",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("next_url", "last_url"),
+    [
+        ("https://c.example/x?page=2", None),
+        ("https://c.example/x?page=bookmark:WzEwXQ", "https://c.example/x?page=bookmark:WzkwXQ"),
+        ("https://c.example/x?page=2&sig=a", "https://c.example/x?page=5&sig=b"),
+        ("https://c.example/x?page=2", "https://other.example/x?page=5"),
+        ("https://c.example/x?page=2", "https://c.example/y?page=5"),
+        ("https://c.example/x?page=5", "https://c.example/x?page=2"),
+        ("https://c.example/x?from=2", "https://c.example/x?from=5"),
+    ],
+)
+def test_anything_less_plain_is_followed_page_by_page(next_url: str, last_url: str | None) -> None:
+    assert numbered_pages(next_url, last_url) is None
