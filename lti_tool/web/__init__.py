@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.web import case_api
 
     app.register_blueprint(case_api.bp)
+    app.register_blueprint(case_api.token_bp)
     from lti_tool.web import case_admin
 
     app.register_blueprint(case_admin.bp)
