@@ -434,6 +434,20 @@ def case_list(*, app: Flask, session: Session) -> None:
         )
 
 
+@case.command("client-add")
+@click.argument("name")
+@with_session
+def case_client_add(name: str, *, app: Flask, session: Session) -> None:
+    """Let a CASE consumer read private frameworks (OAuth 2.0 client credentials)."""
+    from lti_tool.usecases.case_api_clients import add_client
+
+    client_id, secret = add_client(session, name)
+    base = app.config["BASE_URL"]
+    click.echo(f"client_id     {client_id}")
+    click.echo(f"client_secret {secret}   (shown once; keep it secret)")
+    click.echo(f"token URL     {base}/ims/case/token  (grant_type=client_credentials)")
+
+
 @case.command("export")
 @click.argument("document_id")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="File to write.")

@@ -69,10 +69,15 @@ class Page:
 class CaseProvider:
     """Answers the provider API's requests for one CASE version on one session."""
 
-    def __init__(self, session: Session, api_version: str, base_url: str) -> None:
+    def __init__(
+        self, session: Session, api_version: str, base_url: str, authorised: bool = False
+    ) -> None:
         self.session = session
         self.version = VERSIONS[api_version]
         self.root = f"{base_url}/ims/case/{api_version}"
+        # True when the request carries a valid client-credentials token: private frameworks
+        # are served too.
+        self.authorised = authorised
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -85,11 +90,12 @@ class CaseProvider:
 
     def _visible(self, document: CaseDocument) -> None:
         """Refuse a private framework to an anonymous reader."""
-        if document.private:
+        if document.private and not self.authorised:
             raise ProviderError(
                 401,
                 "unauthorised_request",
-                "This framework is private; it is not served without authorisation.",
+                "This framework is private: request a token with OAuth 2.0 client credentials "
+                "and send it as a Bearer token.",
             )
 
     def _unknown(self, what: str, ident: str) -> ProviderError:
@@ -116,7 +122,10 @@ class CaseProvider:
         """GET /CFDocuments with limit, offset, sort, orderBy, filter and fields."""
         limit = _int_arg(args, "limit", DEFAULT_LIMIT, minimum=1)
         offset = _int_arg(args, "offset", 0, minimum=0)
-        docs = [self.document_json(d) for d in list_documents(self.session, include_private=False)]
+        docs = [
+            self.document_json(d)
+            for d in list_documents(self.session, include_private=self.authorised)
+        ]
         if "filter" in args:
             docs = [d for d in docs if _matches(d, _parse_filter(args["filter"]))]
         sort = args.get("sort")
@@ -228,7 +237,9 @@ class CaseProvider:
     def item_associations(self, raw_id: str) -> dict[str, Any]:
         """GET /CFItemAssociations/{sourcedId}: the item and every association it is an end of."""
         item = self.item(raw_id)
-        assocs = associations_touching(self.session, item["identifier"], include_private=False)
+        assocs = associations_touching(
+            self.session, item["identifier"], include_private=self.authorised
+        )
         return {
             "CFItem": item,
             "CFAssociations": [self._association_json(a, d) for a, d in assocs],

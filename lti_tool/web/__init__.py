@@ -31,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(learner.bp)
     app.register_blueprint(classroom.bp)
     app.register_blueprint(case_api.bp)
+    app.register_blueprint(case_api.token_bp)
     app.register_blueprint(case_admin.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(verify_web.bp)

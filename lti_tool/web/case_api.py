@@ -12,8 +12,15 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
-from lti_tool.app import db_session
+from lti_tool.app import cache, db_session
 from lti_tool.case.schema import OPENAPI_11
+from lti_tool.usecases.case_api_clients import (
+    SCOPE,
+    TOKEN_TTL_SECONDS,
+    InvalidClient,
+    issue_token,
+    token_is_valid,
+)
 from lti_tool.usecases.case_provider import CaseProvider, ProviderError
 
 bp = Blueprint("case_api", __name__, url_prefix="/ims/case/<any(v1p0, v1p1):api_version>")
@@ -57,9 +64,20 @@ def _public_reads(resp: Response) -> Response:
     return resp
 
 
+def _authorised() -> bool:
+    """True with a valid bearer token; a token that is sent but not valid is refused (401)."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return False
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    if not token_is_valid(cache(), token):
+        raise ProviderError(401, "unauthorised_request", "The access token is not valid.")
+    return True
+
+
 def _provider(api_version: str) -> CaseProvider:
     """The provider for this request's version."""
-    return CaseProvider(db_session(), api_version, current_app.config["BASE_URL"])
+    return CaseProvider(db_session(), api_version, current_app.config["BASE_URL"], _authorised())
 
 
 @bp.get("/CFDocuments")
@@ -102,11 +120,12 @@ def package(api_version: str, sourced_id: str) -> Response:
     The body outlives the request, so it reads through a session of its own, closed when the
     body has been sent (or the client went away).
     """
+    authorised = _authorised()
     session = current_app.extensions["db_sessions"]()
     try:
-        chunks = CaseProvider(session, api_version, current_app.config["BASE_URL"]).package(
-            sourced_id
-        )
+        chunks = CaseProvider(
+            session, api_version, current_app.config["BASE_URL"], authorised
+        ).package(sourced_id)
     except BaseException:
         session.close()
         raise
@@ -157,6 +176,45 @@ def _definition_view(kind: str) -> Any:
 
 for _kind in _DEFINITION_ROUTES:
     bp.add_url_rule(f"/{_kind}/<sourced_id>", view_func=_definition_view(_kind), methods=["GET"])
+
+
+token_bp = Blueprint("case_token", __name__, url_prefix="/ims/case")
+
+
+@token_bp.post("/token")
+def token() -> Response:
+    """OAuth 2.0 client credentials: a bearer token for reading private frameworks.
+
+    Spec: https://www.rfc-editor.org/rfc/rfc6749#section-4.4 (client authenticated by HTTP
+    Basic or by client_id/client_secret in the form).
+    """
+    if request.form.get("grant_type") != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type")
+    auth = request.authorization
+    client_id = (auth.username if auth else None) or request.form.get("client_id", "")
+    secret = (auth.password if auth else None) or request.form.get("client_secret", "")
+    session = db_session()
+    try:
+        access = issue_token(session, cache(), client_id or "", secret or "")
+    except InvalidClient:
+        resp = _oauth_error(401, "invalid_client")
+        resp.headers["WWW-Authenticate"] = 'Basic realm="case"'
+        return resp
+    resp = jsonify(
+        access_token=access,
+        token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
+        expires_in=TOKEN_TTL_SECONDS,
+        scope=SCOPE,
+    )
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _oauth_error(status: int, error: str) -> Response:
+    resp = jsonify(error=error)
+    resp.status_code = status
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.get("/discovery/imscasev1p1_openapi3_v1p0.json")

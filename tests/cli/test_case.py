@@ -94,3 +94,10 @@ def test_export_unknown_framework(cli: Cli, tmp_path: Path) -> None:
     result = cli("case", "export", DOC_ID, "--out", str(tmp_path / "x.json"))
     assert result.exit_code == 1
     assert "No framework" in result.output
+
+
+def test_client_add_prints_credentials_once(cli: Cli) -> None:
+    """`case client-add` registers a consumer and prints its id and secret."""
+    result = cli("case", "client-add", "District warehouse")
+    assert result.exit_code == 0
+    assert "client_id     case-" in result.output and "client_secret " in result.output

@@ -84,6 +84,20 @@ def test_reimport_of_the_same_content_in_other_words_changes_nothing(db_session:
     assert db_session.execute(select(CaseItem.id, CaseItem.content_hash)).all() == before
 
 
+def test_reordered_package_updates_positions_and_changes_together(db_session: Session) -> None:
+    """Items in a new order, one of them changed: order follows the file, both kinds of update."""
+    data = minimal()
+    data["CFItems"].append(item(ITEM_C, "Listens", "C.2"))
+    import_package(db_session, data, "file")
+    data = copy.deepcopy(data)
+    data["CFItems"].reverse()
+    data["CFItems"][0]["fullStatement"] = "Listens actively"
+    report = import_package(db_session, data, "file")
+    assert report.counts["CFItems"].updated == 1 and report.counts["CFItems"].unchanged == 2
+    order = db_session.scalars(select(CaseItem.identifier).order_by(CaseItem.position)).all()
+    assert order == [ITEM_C, ITEM_B, ITEM_A]
+
+
 def test_changed_item_keeps_its_identifier_and_missing_item_is_deprecated(
     db_session: Session,
 ) -> None:

@@ -341,3 +341,76 @@ def test_cf_package_serves_strict_nodes_as_stored(client: FlaskClient, app: Flas
     assert schema_problems(body) == []
     assert {i["identifier"] for i in body["CFItems"]} == {ITEM_A, ITEM_B}
     assert body["CFAssociations"][1]["CFAssociationGroupingURI"]["identifier"] == GROUPING
+
+
+def _client(app: Flask) -> tuple[str, str]:
+    from lti_tool.usecases.case_api_clients import add_client
+
+    with app.extensions["db_sessions"]() as session:
+        creds = add_client(session, "District data warehouse")
+        session.commit()
+    return creds
+
+
+@pytest.mark.usefixtures("stored")
+def test_private_frameworks_with_a_client_credentials_token(
+    client: FlaskClient, app: Flask
+) -> None:
+    """A registered client gets a bearer token; with it, private frameworks are served."""
+    client_id, secret = _client(app)
+    resp = client.post(
+        "/ims/case/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": _basic(client_id, secret)},
+    )
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    body = resp.get_json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] > 0
+    bearer = {"Authorization": f"Bearer {body['access_token']}"}
+    assert (
+        client.get(f"/ims/case/v1p1/CFDocuments/{PRIVATE_DOC}", headers=bearer).status_code == 200
+    )
+    listed = client.get("/ims/case/v1p1/CFDocuments", headers=bearer)
+    assert listed.headers["X-Total-Count"] == "3"
+    package = client.get(f"/ims/case/v1p1/CFPackages/{PRIVATE_DOC}", headers=bearer)
+    assert json.loads(package.get_data())["CFDocument"]["identifier"] == PRIVATE_DOC
+    form = client.post(
+        "/ims/case/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    assert form.status_code == 200
+
+
+@pytest.mark.usefixtures("stored")
+def test_token_endpoint_refusals(client: FlaskClient, app: Flask) -> None:
+    """Wrong secret or unknown client: 401 invalid_client; another grant: 400."""
+    client_id, _secret = _client(app)
+    wrong = client.post(
+        "/ims/case/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": _basic(client_id, "guess")},
+    )
+    assert wrong.status_code == 401 and wrong.get_json() == {"error": "invalid_client"}
+    nobody = client.post(
+        "/ims/case/token",
+        data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"},
+    )
+    assert nobody.status_code == 401
+    grant = client.post("/ims/case/token", data={"grant_type": "password"})
+    assert grant.status_code == 400 and grant.get_json() == {"error": "unsupported_grant_type"}
+
+
+@pytest.mark.usefixtures("stored")
+def test_a_bad_bearer_token_is_unauthorised(client: FlaskClient) -> None:
+    """A token the tool did not issue: 401 unauthorised_request, even for public data."""
+    for path in ("CFDocuments", f"CFDocuments/{DOC_ID}", f"CFPackages/{DOC_ID}"):
+        resp = client.get(f"/ims/case/v1p1/{path}", headers={"Authorization": "Bearer not-a-token"})
+        assert_status_info(resp, 401, "unauthorised_request")
+    basic = client.get("/ims/case/v1p1/CFDocuments", headers={"Authorization": "Basic eDp5"})
+    assert_status_info(basic, 401, "unauthorised_request")
+
+
+def _basic(user: str, password: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()

@@ -2,6 +2,7 @@
 
 from lti_tool.db.base import Base
 from lti_tool.db.models.case import (  # noqa: F401
+    CaseApiClient,
     CaseAssociation,
     CaseDefinition,
     CaseDocument,

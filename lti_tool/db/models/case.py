@@ -170,3 +170,17 @@ class CaseRubric(Base):
     position: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSONText)
     content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class CaseApiClient(Base):
+    """A consumer allowed to read private frameworks through the provider API (OAuth 2.0
+    client credentials). Only a digest of its secret is kept."""
+
+    __tablename__ = "case_api_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    secret_digest: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
