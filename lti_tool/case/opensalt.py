@@ -1077,24 +1077,28 @@ def parse_xlsx(
                     required=("type",),
                 )
             )
+        _hierarchy(builder, added)
+        _column_associations(builder, added)
         if _key(ASSOCIATION_SHEET) in sheets:
-            association_rows = list(
-                _rows(
-                    _sheet_records(sheets[_key(ASSOCIATION_SHEET)]),
-                    ASSOCIATION_SHEET,
-                    _ASSOCIATION_FIELDS,
-                    problems,
-                    required=("associationType",),
-                )
-            )
+            # Only isChildOf rows wait (to be merged with the smartLevel tree); the others
+            # are converted as they stream by, so a big sheet is never held whole.
+            for row in _rows(
+                _sheet_records(sheets[_key(ASSOCIATION_SHEET)]),
+                ASSOCIATION_SHEET,
+                _ASSOCIATION_FIELDS,
+                problems,
+                required=("associationType",),
+            ):
+                if association_type(row.text("associationType") or "") == "isChildOf":
+                    association_rows.append(row)
+                else:
+                    builder.association_row(row)
     except CaseFormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet fails inside openpyxl's reader
         raise _unreadable(exc) from None
     finally:
         workbook.close()
-    _hierarchy(builder, added)
-    _column_associations(builder, added)
     builder.tree_associations(association_rows)
     for row in association_rows:
         builder.association_row(row)

@@ -19,6 +19,11 @@ class Problem:
     where: str
     message: str
 
+    @property
+    def path(self) -> str:
+        """The place, under the name the JSON importer's problems use for it."""
+        return self.where
+
     def as_dict(self) -> dict[str, str]:
         """The problem as the {where, message} mapping shown to users and in JSON."""
         return {"where": self.where, "message": self.message}

@@ -94,3 +94,14 @@ def test_read_framework_passes_case_json_through() -> None:
 def test_bad_json_is_refused(data: bytes, message: str) -> None:
     with pytest.raises(CaseFormatError, match=message):
         parse_json_package(data)
+
+
+def test_problems_read_like_the_json_importers() -> None:
+    with pytest.raises(CaseFormatError) as exc:
+        parse_json_package(b"{")
+    problem = exc.value.problems[0]
+    assert (problem.path, problem.message) == (
+        problem.where,
+        "not valid JSON (Expecting property name enclosed in double quotes)",
+    )
+    assert exc.value.as_list() == [{"where": problem.where, "message": problem.message}]
