@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import count
 from typing import Any
 
@@ -492,7 +493,7 @@ def _expand_keyword(
             types.append(_needs_iri(expanded, f"the type {item!r} expands to"))
     elif keyword == "@graph":
         expanded = _expand(active, "@graph", value, False)
-        result_map["@graph"] = expanded if isinstance(expanded, list) else [expanded]
+        result_map["@graph"] = _as_list(expanded)
     elif keyword == "@value":
         if value is not None and not isinstance(value, str | int | float | bool):
             raise JsonLdError("invalid value object value")
@@ -501,13 +502,24 @@ def _expand_keyword(
         if prop is None or prop == "@graph":
             return
         expanded = _expand(active, prop, value, False)
-        result_map["@list"] = expanded if isinstance(expanded, list) else [expanded]
+        result_map["@list"] = _as_list(expanded)
     elif keyword == "@set":
         result_map["@set"] = _expand(active, prop, value, False)
     elif keyword == "@json" or keyword in _UNSUPPORTED_KEYS or keyword == "@context":
         raise JsonLdError(f"unsupported JSON-LD feature: {key}")
     else:
         raise JsonLdError(f"invalid use of the keyword {key}")
+
+
+def _as_list(expanded: Any) -> list[Any]:
+    """An expanded value as a list, without nulls."""
+    if expanded is None:
+        return []
+    return (
+        [item for item in expanded if item is not None]
+        if isinstance(expanded, list)
+        else [expanded]
+    )
 
 
 def _expand_value(active: ActiveContext, prop: str, value: Any) -> dict[str, Any]:
@@ -613,23 +625,63 @@ def _literal(value: Any, datatype: str | None) -> Term:
     if isinstance(value, bool):
         return ("L", "true" if value else "false", datatype or XSD_BOOLEAN)
     if isinstance(value, int | float):
-        # JavaScript has one number type: 2.0 is the integer 2 there, and a verifier in
-        # JavaScript must hash the same bytes as this signer.
-        integral = isinstance(value, int) or (math.isfinite(value) and value.is_integer())
-        if integral and abs(value) < 1e21 and datatype != XSD_DOUBLE:
-            return ("L", str(int(value)), datatype or XSD_INTEGER)
-        return ("L", canonical_double(float(value)), datatype or XSD_DOUBLE)
+        return _number(value, datatype)
     return ("L", value, datatype or XSD_STRING)
 
 
+def _number(value: int | float, datatype: str | None) -> Term:
+    """A number as jsonld.js writes it, so that a JavaScript verifier hashes the same bytes.
+
+    JavaScript has one number type: JSON.parse keeps 53 bits of an integer, `2.0` is the
+    integer 2, and jsonld.js calls a number a double when `String(n)` has a '.' or |n| >= 1e21
+    (so 1e-7, printed "1e-7", is written with toFixed(0) as "0").
+    """
+    if isinstance(value, int) and abs(value) > 2**53:
+        value = float(value)
+    if isinstance(value, int):
+        is_double = False
+    elif not math.isfinite(value):
+        raise JsonLdError("a number in a credential must be finite")
+    elif abs(value) >= 1e21:
+        is_double = True
+    elif value.is_integer():
+        is_double = False
+    elif abs(value) >= 1e-6:
+        is_double = True
+    else:
+        is_double = "." in repr(value)
+    if is_double or datatype == XSD_DOUBLE:
+        return ("L", canonical_double(float(value)), datatype or XSD_DOUBLE)
+    if isinstance(value, float) and not value.is_integer():
+        text = "-0" if value < 0 else "0"
+    else:
+        text = str(int(value))
+    return ("L", text, datatype or XSD_INTEGER)
+
+
 def canonical_double(value: float) -> str:
-    """xsd:double canonical form as JSON-LD writes it (`1.5E0`, `1.0E-7`)."""
+    """xsd:double canonical form as jsonld.js writes it (`1.5E0`, `1.0E-7`).
+
+    JavaScript's toExponential(15) rounds the exact binary value to 16 significant digits,
+    ties away from zero (Python's formatting rounds ties to even), then the zeros go.
+    """
     if not math.isfinite(value):
         raise JsonLdError("a number in a credential must be finite")
-    mantissa, exponent = f"{value:.15e}".split("e")
-    whole, fraction = mantissa.split(".")
-    fraction = fraction.rstrip("0") or "0"
-    return f"{whole}.{fraction}E{int(exponent)}"
+    if value == 0:
+        return "0.0E0"
+    exact = Decimal(value)
+    sign = "-" if exact < 0 else ""
+    exact = abs(exact)
+    exponent = exact.adjusted()
+    mantissa = exact.scaleb(-exponent).quantize(_SIXTEEN_DIGITS, rounding=ROUND_HALF_UP)
+    if mantissa >= 10:
+        exponent += 1
+        mantissa = (mantissa / 10).quantize(_SIXTEEN_DIGITS, rounding=ROUND_HALF_UP)
+    whole, fraction = str(mantissa).split(".")
+    return f"{sign}{whole}.{fraction.rstrip('0') or '0'}E{exponent}"
+
+
+_SIXTEEN_DIGITS = Decimal("1.000000000000000")
 
 
 def canonical_json(value: Any) -> str:

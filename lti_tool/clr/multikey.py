@@ -134,3 +134,21 @@ def multikey_document(key_id: str, controller: str, public_multibase: str) -> di
         "controller": controller,
         "publicKeyMultibase": public_multibase,
     }
+
+
+def resolve_did_key(method: str) -> VerificationKey | None:
+    """An Ed25519 did:key verification method, derived locally (no lookup needed).
+
+    Spec: https://w3c-ccg.github.io/did-method-key/ (`did:key:z6Mk...#z6Mk...`).
+    """
+    if not method.startswith("did:key:z6Mk"):
+        return None
+    did, _, fragment = method.partition("#")
+    encoded = did[len("did:key:") :]
+    if fragment and fragment != encoded:
+        return None
+    try:
+        public = parse_public_key_multibase(encoded)
+    except ValueError:
+        return None
+    return VerificationKey(method, did, public)

@@ -75,6 +75,19 @@ def serialize_quad(quad: Quad, labels: dict[str, str] | None = None) -> str:
     return f"{_term(s, labels)} {_term(p)} {_term(o, labels)} {_term(g, labels)} .\n"
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def sort_lines(lines: list[str]) -> list[str]:
+    """Sort N-Quads lines as rdf-canonize does: by UTF-16 code units (JavaScript's order).
+
+    It equals code point order unless a line holds a character beyond U+FFFF.
+    """
+    if any(_ASTRAL.search(line) for line in lines):
+        return sorted(lines, key=lambda line: line.encode("utf-16-be"))
+    return sorted(lines)
+
+
 def _sha256(text: str) -> str:
     """Lower-case hex SHA-256 of UTF-8 text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -132,7 +145,7 @@ class _Canonicalizer:
         lines = []
         for quad in self.by_node[label]:
             lines.append(serialize_quad(quad, _Marker(label)))
-        lines.sort()
+        lines = sort_lines(lines)
         found = self.first_degree[label] = _sha256("".join(lines))
         return found
 
@@ -248,7 +261,7 @@ class _Marker(dict[str, str]):
 def canonicalize_quads(quads: list[Quad]) -> str:
     """The canonical N-Quads document (sorted lines) of an RDF dataset."""
     labels = _Canonicalizer(quads).run()
-    return "".join(sorted([serialize_quad(quad, labels) for quad in quads]))
+    return "".join(sort_lines([serialize_quad(quad, labels) for quad in quads]))
 
 
 def canonize(document: Any) -> str:

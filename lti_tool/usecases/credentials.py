@@ -32,6 +32,7 @@ from lti_tool.clr.multikey import (
     private_key_from_seed,
     private_seed,
     public_key_multibase,
+    resolve_did_key,
 )
 from lti_tool.clr.statuslist import decode_list, status_list_credential
 from lti_tool.clr.vcjwt import public_jwk_json, sign_jwt
@@ -355,7 +356,7 @@ def verify_document(
     own_lists = status_list_url(base_url, 0)[:-1]
 
     def resolve_key(method: str) -> VerificationKey | None:
-        return own_keys(method) or others(method)
+        return own_keys(method) or resolve_did_key(method) or others(method)
 
     def resolve_status(url: str) -> bytes | None:
         if url.startswith(own_lists) and url[len(own_lists) :].isdigit():

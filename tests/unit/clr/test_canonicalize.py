@@ -9,7 +9,7 @@ import pytest
 
 from lti_tool.clr.errors import JsonLdError
 from lti_tool.clr.jsonld import canonical_double
-from lti_tool.clr.rdfc import canonicalize_quads, canonize
+from lti_tool.clr.rdfc import canonicalize_quads, canonize, sort_lines
 from tests.unit.clr.vectors import load, only_proof, text, unsigned
 
 
@@ -97,7 +97,16 @@ def test_control_characters_are_escaped_as_rdf_canonize_does():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(2.5, "2.5E0"), (-0.125, "-1.25E-1"), (1e-7, "1.0E-7"), (1.5e300, "1.5E300")],
+    [
+        (2.5, "2.5E0"),
+        (-0.125, "-1.25E-1"),
+        (1e-7, "1.0E-7"),
+        (1.5e300, "1.5E300"),
+        # An exact tie at the 16th digit: JavaScript rounds away from zero, Python to even.
+        (-932020917043080.25, "-9.320209170430803E14"),
+        (5e-324, "4.940656458412465E-324"),
+        (-0.0, "0.0E0"),
+    ],
 )
 def test_doubles_use_the_json_ld_canonical_form(value, expected):
     assert canonical_double(value) == expected
@@ -121,3 +130,25 @@ def test_blank_nodes_with_identical_neighbourhoods_are_canonicalised():
     assert canonicalize_quads(quads) == (
         "_:c14n0 <https://example.org/p> _:c14n1 .\n_:c14n1 <https://example.org/p> _:c14n0 .\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        (1e-7, '"0"^^<https://www.w3.org/2001/XMLSchema#float>'),  # String(1e-7) is "1e-7"
+        (1.5e-7, '"1.5E-7"^^<https://www.w3.org/2001/XMLSchema#float>'),
+        (9007199254740993, '"9007199254740992"^^<https://www.w3.org/2001/XMLSchema#float>'),
+        (1e21, '"1.0E21"^^<https://www.w3.org/2001/XMLSchema#float>'),
+    ],
+)
+def test_numbers_follow_javascript(value, literal):
+    document = unsigned(load("clr_signed_credential.json"))
+    document["credentialSubject"]["verifiableCredential"][0]["credentialSubject"][
+        "creditsEarned"
+    ] = value
+    assert literal in canonize(document)
+
+
+def test_lines_sort_by_utf16_code_units_as_javascript_does():
+    assert sort_lines(["\U0001f600\n", "\uffff\n"]) == ["\U0001f600\n", "\uffff\n"]
+    assert sort_lines(["b\n", "a\n"]) == ["a\n", "b\n"]

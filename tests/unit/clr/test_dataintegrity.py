@@ -13,6 +13,7 @@ from lti_tool.clr.multikey import (
     b58encode,
     parse_public_key_multibase,
     public_key_multibase,
+    resolve_did_key,
     secret_key_multibase,
 )
 from tests.unit.clr.vectors import KEYPAIR, load, only_proof, resolve, test_signer, unsigned
@@ -122,3 +123,13 @@ def test_multikey_round_trips():
     assert b58decode(b58encode(b"\0\0abc")) == b"\0\0abc"
     with pytest.raises(ValueError):
         parse_public_key_multibase("z" + b58encode(b"\x12\x34" + bytes(32)))
+
+
+def test_did_key_methods_resolve_locally():
+    fixture = load("examples/validator-fixture_ob30_simple-did-key-method.json")
+    method = only_proof(fixture)["verificationMethod"]
+    key = resolve_did_key(method)
+    assert key is not None and key.controller == method.split("#")[0]
+    assert [check.valid for check in dataintegrity.verify(fixture, resolve_did_key)] == [True]
+    assert resolve_did_key("did:key:z6MkBAD#z6MkBAD") is None
+    assert resolve_did_key("did:web:example.org#key") is None
