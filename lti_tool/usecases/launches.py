@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.db.base import utcnow
 from lti_tool.db.cache import Cache
-from lti_tool.db.models import Context, LaunchRecord, Registration, User
+from lti_tool.db.models import Context, LaunchRecord, User
 from lti_tool.db.people import LaunchRows, write_launch
 from lti_tool.lti import claims as c
 from lti_tool.lti.directory import PlatformDirectory
@@ -188,17 +187,3 @@ def _session_of(record: LaunchRecord, user: User, context: Context | None) -> La
 def _text(value: Any, limit: int = 255) -> str:
     """A claim as bounded text (claims are untrusted in shape)."""
     return value[:limit] if isinstance(value, str) else ""
-
-
-def registration_origins(session: Session) -> list[str]:
-    """Origins of every active platform's login URL: who may frame the tool."""
-    from urllib.parse import urlsplit
-
-    origins = set()
-    for url in session.scalars(
-        select(Registration.auth_login_url).where(Registration.status == "active")
-    ):
-        parts = urlsplit(url)
-        if parts.scheme and parts.netloc:
-            origins.add(f"{parts.scheme}://{parts.netloc}")
-    return sorted(origins)

@@ -5,7 +5,7 @@ runs in BENCH_GENERATORS separate processes on the same machine, so the tool get
 left: it prepares each id_token's constant parts once and keeps its connections alive.
 
 Environment: BENCH_SECONDS (default 10), BENCH_THREADS per generator process (default 4),
-BENCH_GENERATORS (default 2), GUNICORN_WORKER_CLASS / GUNICORN_THREADS (default sync, 1).
+BENCH_GENERATORS (default 2), GUNICORN_WORKER_CLASS / GUNICORN_THREADS (default gthread, 2).
 """
 
 from __future__ import annotations
@@ -137,8 +137,8 @@ def _run(database_url: str, redis_url: str | None, label: str) -> None:
             ok = sum(p[0] for p in parts)
             bad = sum(p[1] for p in parts)
             pct = _percentiles(log)
-    worker = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-    threads = os.environ.get("GUNICORN_THREADS", "1")
+    worker = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+    threads = os.environ.get("GUNICORN_THREADS", "2")
     lat = "; ".join(
         f"{p} p50 {v[0]:.1f} ms, p95 {v[1]:.1f} ms, p99 {v[2]:.1f} ms" for p, v in pct.items()
     )
