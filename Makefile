@@ -30,6 +30,7 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check lti_tool tests migrations
+	$(BIN)/ruff format --check lti_tool tests migrations
 	$(BIN)/lint-imports
 
 ## make test-postgres: the suite on PostgreSQL and Redis (both on 127.0.0.1)

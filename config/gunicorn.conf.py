@@ -9,10 +9,12 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-# sync suits CPU-bound launches best on few cores; gthread adds keep-alive and overlaps the
-# waits on PostgreSQL and Redis (GUNICORN_WORKER_CLASS=gthread GUNICORN_THREADS=4).
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# gthread with two threads per worker: keep-alive connections (a sync worker closes each
+# connection and lingers until the client has closed its side), and one thread's wait on
+# PostgreSQL or Redis overlaps the other's work. More threads only add GIL contention:
+# scale with GUNICORN_WORKERS (about one per core) instead. Measured: README, Benchmarks.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 keepalive = 5
 timeout = 30
 graceful_timeout = 20

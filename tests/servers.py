@@ -187,6 +187,8 @@ class DirectPlatform:
                 "client_id": self.client_id,
                 "lti_deployment_id": self.deployment_id,
             },
+            # A fresh connection for the launch, so it may land on another worker.
+            headers={"Connection": "close"},
             timeout=30,
         )
         if login.status_code != 200:

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.db.base import utcnow
 from lti_tool.db.cache import Cache
-from lti_tool.db.models import Context, LaunchRecord, Registration, User
-from lti_tool.db.people import insert_launch, upsert_context, upsert_enrolment, upsert_user
+from lti_tool.db.models import Context, LaunchRecord, User
+from lti_tool.db.people import LaunchRows, write_launch
 from lti_tool.lti import claims as c
 from lti_tool.lti.directory import PlatformDirectory
 from lti_tool.lti.launch import (
@@ -84,36 +83,31 @@ def complete_launch(
 def record_launch(
     session: Session, launch: ValidatedLaunch, lifetime_seconds: int
 ) -> LaunchSession:
-    """Persist what a validated launch says about people and courses: four statements."""
+    """Persist what a validated launch says about people and courses (db.people.write_launch)."""
     claims = launch.claims
     now = utcnow()
     lti_roles = [r for r in claims.get(c.ROLES, []) if isinstance(r, str)]
     role = c.tool_role(lti_roles)
-    user = upsert_user(session, launch.registration_id, claims["sub"], _user_fields(claims), now)
-    context = None
     ctx_claim = claims.get(c.CONTEXT)
-    if isinstance(ctx_claim, dict):
-        context = upsert_context(
-            session,
-            launch.registration_id,
-            ctx_claim["id"],
-            _context_fields(launch, ctx_claim),
-            now,
-        )
-        upsert_enrolment(session, user.id, context.id, role.value, lti_roles[:50], now)
+    has_context = isinstance(ctx_claim, dict)
     launch_id = secrets.token_urlsafe(32)
-    insert_launch(
+    user, context = write_launch(
         session,
-        id=launch_id,
-        registration_id=launch.registration_id,
-        deployment_id=launch.deployment_pk,
-        user_id=user.id,
-        context_id=context.id if context else None,
-        message_type=launch.message_type,
-        role=role.value,
-        claims=claims,
-        created_at=now,
-        expires_at=now + timedelta(seconds=lifetime_seconds),
+        LaunchRows(
+            registration_id=launch.registration_id,
+            deployment_pk=launch.deployment_pk,
+            sub=claims["sub"],
+            user_fields=_user_fields(claims),
+            context_id=ctx_claim["id"] if has_context else None,
+            context_fields=_context_fields(launch, ctx_claim) if has_context else {},
+            role=role.value,
+            lti_roles=lti_roles[:50],
+            launch_id=launch_id,
+            message_type=launch.message_type,
+            claims=claims,
+            now=now,
+            expires_at=now + timedelta(seconds=lifetime_seconds),
+        ),
     )
     return LaunchSession(
         launch_id=launch_id,
@@ -193,17 +187,3 @@ def _session_of(record: LaunchRecord, user: User, context: Context | None) -> La
 def _text(value: Any, limit: int = 255) -> str:
     """A claim as bounded text (claims are untrusted in shape)."""
     return value[:limit] if isinstance(value, str) else ""
-
-
-def registration_origins(session: Session) -> list[str]:
-    """Origins of every active platform's login URL: who may frame the tool."""
-    from urllib.parse import urlsplit
-
-    origins = set()
-    for url in session.scalars(
-        select(Registration.auth_login_url).where(Registration.status == "active")
-    ):
-        parts = urlsplit(url)
-        if parts.scheme and parts.netloc:
-            origins.add(f"{parts.scheme}://{parts.netloc}")
-    return sorted(origins)
