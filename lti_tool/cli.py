@@ -366,18 +366,24 @@ def case_import(
     app: Flask,
     session: Session,
 ) -> None:
-    """Import a CASE JSON package (1.0 or 1.1) from a file or a provider URL, all or nothing."""
+    """Import a framework, all or nothing: a CASE JSON package (1.0 or 1.1), an OpenSALT
+    workbook or CSV, an ASN file (RDF/JSON or RDF/XML), or a CASE provider URL."""
     import json
 
     from lti_tool.usecases.case_fetch import CaseFetchError, fetch_case_package
-    from lti_tool.usecases.case_import import ImportRefused, import_package, read_package_file
+    from lti_tool.usecases.case_import import ImportRefused, import_package
+    from lti_tool.usecases.case_sources import load_path
 
     is_url = path_or_url.startswith(("http://", "https://"))
     try:
         if is_url:
             raw = fetch_case_package(path_or_url, token)
         else:
-            raw = read_package_file(path_or_url, app.config["MAX_UPLOAD_BYTES"])
+            raw = load_path(
+                path_or_url,
+                max_bytes=app.config["MAX_UPLOAD_BYTES"],
+                base_url=app.config["BASE_URL"],
+            )
     except CaseFetchError as exc:
         raise CliError(str(exc)) from None
     except ImportRefused as exc:

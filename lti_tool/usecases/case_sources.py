@@ -54,3 +54,50 @@ def read_framework_file(
     if len(data) > max_bytes:
         raise CaseFormatError(f"the file grew past the {max_bytes:,}-byte limit", file.name)
     return read_framework_bytes(file.name, data, base_url=base_url)
+
+
+def load_upload(filename: str, data: bytes, *, max_bytes: int, base_url: str | None) -> Any:
+    """What the CASE importer takes, from a file of any supported format: a CASE JSON
+    package as decoded (the importer validates it), anything else converted. Problems are
+    raised as the importer's own refusal, so callers handle one error."""
+    from lti_tool.case.formats import SNIFF_BYTES, detect_format
+    from lti_tool.usecases.case_import import ImportRefused, read_package_file
+
+    try:
+        if len(data) > max_bytes:
+            raise CaseFormatError(
+                f"the file is {len(data):,} bytes; the import limit is {max_bytes:,} "
+                "(LTI_TOOL_MAX_UPLOAD_BYTES)",
+                filename or "file",
+            )
+        if detect_format(filename, data[:SNIFF_BYTES]) == "json":
+            return read_package_file(data, max_bytes)
+        return read_framework_bytes(filename, data, base_url=base_url)[1]
+    except CaseFormatError as exc:
+        raise ImportRefused(exc.problems) from None
+
+
+def load_path(path: str | os.PathLike[str], *, max_bytes: int, base_url: str | None) -> Any:
+    """`load_upload` for a file on disk (refused before reading when it is too large)."""
+    from lti_tool.usecases.case_import import ImportRefused
+
+    file = Path(path)
+    try:
+        if file.is_dir():
+            raise CaseFormatError("this is a folder, not a file", str(path))
+        size = file.stat().st_size
+        if size > max_bytes:
+            raise CaseFormatError(
+                f"the file is {size:,} bytes; the import limit is {max_bytes:,} "
+                "(LTI_TOOL_MAX_UPLOAD_BYTES)",
+                file.name,
+            )
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise ImportRefused([CaseFormatError("no such file", str(path)).problems[0]]) from None
+    except CaseFormatError as exc:
+        raise ImportRefused(exc.problems) from None
+    except OSError as exc:
+        message = f"cannot read the file ({exc.strerror})"
+        raise ImportRefused(CaseFormatError(message, str(path)).problems) from None
+    return load_upload(file.name, data, max_bytes=max_bytes, base_url=base_url)

@@ -28,7 +28,8 @@ from lti_tool.usecases.case_frameworks import (
     item_detail,
     summaries,
 )
-from lti_tool.usecases.case_import import ImportRefused, import_package, read_package_file
+from lti_tool.usecases.case_import import ImportRefused, import_package
+from lti_tool.usecases.case_sources import load_upload
 from lti_tool.web.auth import csrf_token, current_launch, launch_url, requires
 
 bp = Blueprint("case_admin", __name__, url_prefix="/standards")
@@ -68,7 +69,13 @@ def import_() -> tuple[str, int]:
     resolution = "replace" if request.form.get("replace") else None
     try:
         if upload and upload.filename:
-            raw = read_package_file(upload.read(), current_app.config["MAX_UPLOAD_BYTES"])
+            limit = current_app.config["MAX_UPLOAD_BYTES"]
+            raw = load_upload(
+                upload.filename,
+                upload.read(limit + 1),
+                max_bytes=limit,
+                base_url=current_app.config["BASE_URL"],
+            )
             source = "file"
         elif url:
             raw = fetch_case_package(url, request.form.get("token") or None)

@@ -101,3 +101,39 @@ def test_client_add_prints_credentials_once(cli: Cli) -> None:
     result = cli("case", "client-add", "District warehouse")
     assert result.exit_code == 0
     assert "client_id     case-" in result.output and "client_secret " in result.output
+
+
+OTHER_FORMATS = Path(__file__).resolve().parents[1] / "data" / "case"
+
+
+def test_import_takes_every_framework_format(cli: Cli) -> None:
+    """One command imports an OpenSALT workbook, a framework CSV and ASN in both RDF forms."""
+    for name, items in (
+        ("spreadsheet/opensalt_spreadsheet_import_sample.xlsx", None),
+        ("spreadsheet/opensalt_sample_case.csv", None),
+        ("asn/asn_D10003FB_ccss_math_rdfjson.json", 703),
+    ):
+        result = cli("case", "import", str(OTHER_FORMATS / name), "--json")
+        assert result.exit_code == 0, (name, result.output[-1500:])
+        report = json.loads(result.output[result.output.index("{") :])
+        created = report["counts"]["CFItems"]["created"]
+        assert created > 0 if items is None else created == items, (name, report["counts"])
+    # The RDF/XML form of the same ASN document is the same framework: no new items.
+    again = cli(
+        "case", "import", str(OTHER_FORMATS / "asn/asn_D10003FB_ccss_math.rdf.xml"), "--json"
+    )
+    assert again.exit_code == 0, again.output[-1500:]
+    counts = json.loads(again.output[again.output.index("{") :])["counts"]
+    assert counts["CFItems"]["created"] == 0 and counts["CFItems"]["deprecated"] == 0
+
+
+def test_a_damaged_workbook_is_refused_with_nothing_stored(cli: Cli, tmp_path: Path) -> None:
+    """Bytes that claim to be a workbook but are not: exit 2, a sentence, no framework."""
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is not really a zip")
+    result = cli("case", "import", str(bad))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert (
+        "0 frameworks" in cli("case", "list").output
+        or "No frameworks" in cli("case", "list").output
+    )
