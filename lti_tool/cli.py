@@ -688,22 +688,59 @@ def clr_map(out_file: str, *, app: Flask, session: Session) -> None:
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False))
 @click.option("--id", "credential_ids", multiple=True, help="A record id (repeatable).")
 @click.option("--subject", "subjects", multiple=True, help="A learner reference (repeatable).")
+@click.option(
+    "--course",
+    "course_ids",
+    multiple=True,
+    type=int,
+    help="Issue a current record for every learner of this course first, and export those "
+    "(repeatable: a cohort is the courses it took).",
+)
 @with_session
 def clr_export(
     out_file: str,
     credential_ids: tuple[str, ...],
     subjects: tuple[str, ...],
+    course_ids: tuple[int, ...],
     *,
     app: Flask,
     session: Session,
 ) -> None:
-    """Export issued records (all, or by --id / --subject) as a ZIP with PDFs and a map file."""
+    """Export learner records as a ZIP with PDFs and a map file: the current records of whole
+    courses (--course), or issued records (all, or by --id / --subject)."""
     from pathlib import Path
 
+    from lti_tool.usecases import progress, records
     from lti_tool.usecases.credential_export import ExportError, export_archive, records_to_export
 
+    issued_refs: list[str] = []
+    for course_id in course_ids:
+        people = progress.learners(session, course_id)
+        if not people:
+            raise CliError(f"course {course_id} has no learners (run lti-tool platform list)")
+        with click.progressbar(people, label=f"Signing course {course_id}", file=sys.stderr) as bar:
+            for person in bar:
+                try:
+                    records.issue(
+                        session,
+                        app.extensions["secretbox"],
+                        course_id,
+                        person.id,
+                        base_url=app.config["BASE_URL"],
+                        issuer_name=app.config["ISSUER_NAME"],
+                    )
+                except records.RecordError:
+                    continue
+                issued_refs.append(f"course:{course_id}:learner:{person.id}")
+        session.commit()
     try:
-        rows = records_to_export(session, credential_ids, subjects)
+        if course_ids:
+            latest: dict[str, object] = {}
+            for row in records_to_export(session, (), issued_refs):
+                latest[row.subject_ref] = row  # rows come oldest first: keep the newest
+            rows = list(latest.values())  # type: ignore[assignment]
+        else:
+            rows = records_to_export(session, credential_ids, subjects)
     except ExportError as exc:
         raise CliError(str(exc)) from None
     target = Path(out_file)

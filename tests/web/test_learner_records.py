@@ -7,7 +7,9 @@ import io
 import json
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -121,3 +123,29 @@ def test_an_unknown_shared_link_is_a_plain_404(client: FlaskClient) -> None:
     resp = client.get("/clr/records/00000000-0000-4000-8000-000000000000")
     assert resp.status_code == 404
     assert client.get("/clr/records/not-a-uuid").status_code == 404
+
+
+def test_an_admin_exports_a_course_from_the_command_line(
+    app: Flask,
+    course_ready: dict[str, object],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`lti-tool clr export --course ID` signs current records and writes one archive."""
+    from click.testing import CliRunner
+
+    from lti_tool.cli import main
+
+    _evidence(app, course_ready, "l1", 3)
+    monkeypatch.setenv("LTI_TOOL_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("LTI_TOOL_SECRET_KEY", app.config["SECRET_KEY"])
+    monkeypatch.setenv("LTI_TOOL_BASE_URL", app.config["BASE_URL"])
+    out = tmp_path / "class.zip"
+    result = CliRunner().invoke(
+        main, ["clr", "export", "--course", str(course_ready["ctx"]), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    names = zipfile.ZipFile(out).namelist()
+    assert any(n.endswith(".json") for n in names), names
+    missing = CliRunner().invoke(main, ["clr", "export", "--course", "999999", "--out", str(out)])
+    assert missing.exit_code == 1 and "no learners" in missing.output
