@@ -943,9 +943,19 @@ def _check_workbook_archive(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+    ):  # fmt: skip - every way zipfile refuses a damaged or exotic archive
         raise CaseFormatError(
-            "the file is not an XLSX workbook (not a zip archive)", "workbook"
+            "the file is not a readable XLSX workbook (a damaged or unusual zip archive)",
+            "workbook",
         ) from None
     with archive:
         if len(infos) > MAX_XLSX_ENTRIES:
@@ -1250,6 +1260,16 @@ def _safe(value: object) -> object:
     return text
 
 
+def _obj(value: object) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one (stored data may be lenient)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    """The JSON objects in `value` if it is a list."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _join(values: object, separator: str = ",") -> str | None:
     if isinstance(values, list):
         return separator.join(str(v) for v in values)
@@ -1262,24 +1282,26 @@ def _tree_order(package: Mapping[str, Any]) -> list[tuple[dict[str, Any], str | 
     Children are ordered by sequenceNumber, then as they come in the file. An item with two
     parents is listed under the first; its other isChildOf rows stay in CF Association.
     """
-    document = package.get("CFDocument") or {}
-    items = [i for i in package.get("CFItems") or [] if isinstance(i, dict)]
-    by_id = {i.get("identifier"): i for i in items}
+    document = _obj(package.get("CFDocument"))
+    items = [i for i in _dicts(package.get("CFItems")) if isinstance(i.get("identifier"), str)]
+    by_id = {i["identifier"]: i for i in items}
     doc_id = document.get("identifier")
     children: dict[Any, list[tuple[int, int, str]]] = {}
     has_parent: set[str] = set()
-    for position, a in enumerate(package.get("CFAssociations") or []):
+    for position, a in enumerate(_dicts(package.get("CFAssociations"))):
         if a.get("associationType") != "isChildOf":
             continue
-        child = (a.get("originNodeURI") or {}).get("identifier")
-        parent = (a.get("destinationNodeURI") or {}).get("identifier")
+        child = _obj(a.get("originNodeURI")).get("identifier")
+        parent = _obj(a.get("destinationNodeURI")).get("identifier")
+        if not (isinstance(child, str) and isinstance(parent, str)):
+            continue
         if child in by_id and (parent in by_id or parent == doc_id):
             seq = a.get("sequenceNumber")
             children.setdefault(parent, []).append(
                 (seq if isinstance(seq, int) else 2**31, position, child)
             )
             has_parent.add(child)
-    last = len(package.get("CFAssociations") or [])
+    last = len(_dicts(package.get("CFAssociations")))
     for n, item in enumerate(items):
         if item["identifier"] not in has_parent:
             children.setdefault(doc_id, []).append((2**31, last + n, item["identifier"]))
@@ -1312,12 +1334,12 @@ def package_to_xlsx(package: Mapping[str, Any]) -> bytes:
     """
     from openpyxl import Workbook
 
-    document = package.get("CFDocument") or {}
+    document = _obj(package.get("CFDocument"))
     workbook = Workbook(write_only=True)
     doc_sheet = workbook.create_sheet(DOC_SHEET)
-    license_uri = document.get("licenseURI") or {}
+    license_uri = _obj(document.get("licenseURI"))
     licenses = {
-        d.get("identifier"): d for d in (package.get("CFDefinitions") or {}).get("CFLicenses", [])
+        d.get("identifier"): d for d in _dicts(_obj(package.get("CFDefinitions")).get("CFLicenses"))
     }
     license_def = licenses.get(license_uri.get("identifier"), {})
     doc_columns = [
@@ -1368,7 +1390,7 @@ def package_to_xlsx(package: Mapping[str, Any]) -> bytes:
                     item.get("language"),
                     _join(item.get("educationLevel")),
                     item.get("CFItemType"),
-                    (item.get("licenseURI") or {}).get("title"),
+                    _obj(item.get("licenseURI")).get("title"),
                     item.get("alternativeLabel"),
                     _join(item.get("subject"), "|"),
                     item.get("statusStartDate"),
@@ -1403,14 +1425,12 @@ def package_to_xlsx(package: Mapping[str, Any]) -> bytes:
         ]  # fmt: skip
     )
     codes = {
-        i.get("identifier"): i.get("humanCodingScheme")
-        for i in package.get("CFItems") or []
-        if isinstance(i, dict)
+        i.get("identifier"): i.get("humanCodingScheme") for i in _dicts(package.get("CFItems"))
     }
-    for a in package.get("CFAssociations") or []:
-        origin = a.get("originNodeURI") or {}
-        destination = a.get("destinationNodeURI") or {}
-        group = a.get("CFAssociationGroupingURI") or {}
+    for a in _dicts(package.get("CFAssociations")):
+        origin = _obj(a.get("originNodeURI"))
+        destination = _obj(a.get("destinationNodeURI"))
+        group = _obj(a.get("CFAssociationGroupingURI"))
         kind = a.get("associationType")
         extensions = a.get("extensions")
         association_sheet.append(
@@ -1437,7 +1457,7 @@ def package_to_xlsx(package: Mapping[str, Any]) -> bytes:
                 )
             ]
         )
-    rubrics = [r for r in package.get("CFRubrics") or [] if isinstance(r, dict)]
+    rubrics = _dicts(package.get("CFRubrics"))
     if rubrics:
         _rubric_sheet(workbook.create_sheet(RUBRIC_SHEET), rubrics)
     out = io.BytesIO()
@@ -1463,16 +1483,16 @@ def _rubric_sheet(sheet: Any, rubrics: list[dict[str, Any]]) -> None:
 
     for rubric in rubrics:
         row("Rubric", rubric, Title=rubric.get("title"))
-        for criterion in rubric.get("CFRubricCriteria") or []:
+        for criterion in _dicts(rubric.get("CFRubricCriteria")):
             row(
                 "Criterion",
                 criterion,
                 RubricIdentifier=rubric.get("identifier"),
                 Category=criterion.get("category"),
                 Weight=criterion.get("weight"),
-                CFItemIdentifier=(criterion.get("CFItemURI") or {}).get("identifier"),
+                CFItemIdentifier=_obj(criterion.get("CFItemURI")).get("identifier"),
             )
-            for level in criterion.get("CFRubricCriterionLevels") or []:
+            for level in _dicts(criterion.get("CFRubricCriterionLevels")):
                 row(
                     "Level",
                     level,

@@ -117,8 +117,10 @@ def get_json(
                 url=url,
             )
         headers["Authorization"] = f"Bearer {token}"
-    session = http or requests.Session()
-    session.max_redirects = MAX_REDIRECTS
+    session = http
+    if session is None:
+        session = requests.Session()
+        session.max_redirects = MAX_REDIRECTS
     host = parts.hostname or url
     deadline = time.monotonic() + timeout * TOTAL_TIME_FACTOR
     try:

@@ -181,3 +181,15 @@ def test_detect_format_never_crashes(name: str, head: bytes) -> None:
 def test_random_text_as_rubric_csv(text: str) -> None:
     header = "Type,Identifier,RubricIdentifier,CriterionIdentifier,Title,Weight,Score\n"
     _only_format_errors(parse_rubric_csv, (header + text).encode())
+
+
+@FUZZ_WORKBOOKS
+@given(
+    st.dictionaries(
+        st.sampled_from(["CFDocument", "CFItems", "CFAssociations", "CFDefinitions", "CFRubrics"]),
+        JSON_VALUES,
+    )
+)
+def test_export_of_any_json_shape_does_not_crash(package: dict[str, Any]) -> None:
+    """Stored data may be lenient; the download must still be a workbook."""
+    assert package_to_xlsx(package).startswith(b"PK")
