@@ -138,7 +138,9 @@ def record_lms_results(
                 continue
             at = res.at.isoformat() if res.at else ""
             origin = _digest(rkey, value[0], value[1], at, history[key])
-            keep[key] = origin
+            if history[key]:
+                # Only a result seen before can have a row to supersede.
+                keep[key] = origin
             rows.append(
                 {
                     "context_id": context_id,

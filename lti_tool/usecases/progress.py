@@ -153,9 +153,20 @@ def recompute(session: Session, context_id: int, learner_ids: Iterable[int] | No
         for rows in alignments(session, context_id).values()
         for a in rows
     }
-    by_pair: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
-    for ev in session.scalars(
-        select(Evidence).where(
+    by_pair: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    # Plain rows, not mapped objects: a big course has tens of thousands of pieces.
+    for ev in session.execute(
+        select(
+            Evidence.id,
+            Evidence.learner_id,
+            Evidence.course_competency_id,
+            Evidence.score,
+            Evidence.points_possible,
+            Evidence.line_item_id,
+            Evidence.at,
+            Evidence.source,
+            Evidence.title,
+        ).where(
             Evidence.context_id == context_id,
             Evidence.status == "active",
             Evidence.learner_id.in_(people),
