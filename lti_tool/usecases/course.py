@@ -458,3 +458,29 @@ def add_override(
     session.add(row)
     session.flush()
     return row
+
+
+def align_by_tag(session: Session, context_id: int) -> int:
+    """Align new assignments whose AGS tag names one of the course's competencies (by code
+    or identifier), as the tool's deep-linking form tags them. Assignments a teacher has
+    aligned already are left alone. Returns how many were aligned."""
+    comps = course_competencies(session, context_id)
+    by_tag = {c.code.lower(): c.id for c in comps if c.code}
+    by_tag.update({c.identifier.lower(): c.id for c in comps})
+    aligned = alignments(session, context_id)
+    count = 0
+    for item in assignment_line_items(session, context_id):
+        if item.id in aligned:
+            continue
+        tag = (item.tag or "").strip().lower()
+        comp_id = by_tag.get(tag) or by_tag.get(tag.removeprefix("competency:"))
+        if comp_id is None:
+            continue
+        session.add(
+            Alignment(
+                line_item_id=item.id, course_competency_id=comp_id, mapping={"kind": "rescale"}
+            )
+        )
+        count += 1
+    session.flush()
+    return count

@@ -26,6 +26,7 @@ from lti_tool.lti.claims import tool_role
 from lti_tool.usecases import progress
 from lti_tool.usecases.course import (
     LineItemInfo,
+    align_by_tag,
     alignments,
     course_competencies,
     current_settings,
@@ -206,6 +207,7 @@ def run_pull(
         users = _roster(session, context, services.members())
         _beat(session, run, message="Reading the gradebook columns")
         remember_line_items(session, context.id, services.line_items())
+        align_by_tag(session, context.id)
         aligned = alignments(session, context.id)
         items = [
             li

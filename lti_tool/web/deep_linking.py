@@ -18,6 +18,16 @@ from lti_tool.web.auth import csrf_token, current_launch, requires
 from lti_tool.web.errors import register_domain_error
 
 bp = Blueprint("deep_linking", __name__)
+
+
+def _competencies(launch: Any) -> list[Any]:
+    """The course's competencies to choose from (none when it has not chosen any yet)."""
+    from lti_tool.app import db_session
+    from lti_tool.usecases.course import course_competencies
+
+    if launch.context_pk is None:
+        return []
+    return course_competencies(db_session(), launch.context_pk)
 register_domain_error(DeepLinkingError, 400, "The assignment could not be added")
 
 
@@ -34,6 +44,7 @@ def choose() -> Any:
         csrf_token=csrf_token(launch),
         form={"score_maximum": "4"},
         error=None,
+        competencies=_competencies(launch),
     )
 
 
@@ -54,6 +65,7 @@ def create() -> Any:
             csrf_token=csrf_token(launch),
             form=form,
             error=str(exc),
+            competencies=_competencies(launch),
         )
         return page, 400
     session = db_session()

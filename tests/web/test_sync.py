@@ -152,3 +152,30 @@ def test_sync_needs_the_grade_service(app: Flask, client: FlaskClient, sim: SimS
     assert resp.status_code == 409 and "Assignment and Grade Services" in resp.get_data(
         as_text=True
     )
+
+
+def test_a_column_tagged_with_a_competency_is_aligned_at_the_next_sync(
+    app: Flask, client: FlaskClient, sim: SimStore
+) -> None:
+    """An assignment added by deep linking carries the competency's code as its tag."""
+    from lti_tool.db.models.classroom import Alignment
+    from lti_tool.platform_sim.services import create_lineitem
+
+    course = _set_up_course(app, client, sim)
+    with app.app_context():
+        comp = db_session().get(CourseCompetency, course["comps"][1])
+        assert comp is not None
+        code = comp.code or comp.identifier
+    item = create_lineitem(
+        sim, "c1", next(iter(sim.tools)), {"label": "Linked task", "scoreMaximum": 4, "tag": code}
+    )
+    set_grade(sim, item["id"], "l2", 3)
+    assert _sync(app, client, course["ltik"]).status == "done"
+    with app.app_context():
+        rows = (
+            db_session()
+            .scalars(select(Alignment).where(Alignment.course_competency_id == course["comps"][1]))
+            .all()
+        )
+        assert len(rows) == 1
+        assert db_session().scalar(select(func.count()).select_from(Evidence)) == 1
