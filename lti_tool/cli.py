@@ -696,12 +696,19 @@ def clr_map(out_file: str, *, app: Flask, session: Session) -> None:
     help="Issue a current record for every learner of this course first, and export those "
     "(repeatable: a cohort is the courses it took).",
 )
+@click.option(
+    "--cohort",
+    default=None,
+    help="Every course whose code or title contains this text (e.g. 'Class of 2027'): a "
+    "graduating class's records in one archive.",
+)
 @with_session
 def clr_export(
     out_file: str,
     credential_ids: tuple[str, ...],
     subjects: tuple[str, ...],
     course_ids: tuple[int, ...],
+    cohort: str | None,
     *,
     app: Flask,
     session: Session,
@@ -713,6 +720,18 @@ def clr_export(
     from lti_tool.usecases import progress, records
     from lti_tool.usecases.credential_export import ExportError, export_archive, records_to_export
 
+    if cohort is not None:
+        from sqlalchemy import or_, select
+
+        from lti_tool.db.models.lti import Context
+
+        needle = f"%{cohort.strip()}%"
+        found = session.scalars(
+            select(Context.id).where(or_(Context.label.ilike(needle), Context.title.ilike(needle)))
+        ).all()
+        if not cohort.strip() or not found:
+            raise CliError(f"no course's code or title contains {cohort!r}")
+        course_ids = tuple(dict.fromkeys([*course_ids, *found]))
     issued_refs: list[str] = []
     for course_id in course_ids:
         people = progress.learners(session, course_id)

@@ -28,6 +28,8 @@ def _competencies(launch: Any) -> list[Any]:
     if launch.context_pk is None:
         return []
     return course_competencies(db_session(), launch.context_pk)
+
+
 register_domain_error(DeepLinkingError, 400, "The assignment could not be added")
 
 

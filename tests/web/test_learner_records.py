@@ -149,3 +149,11 @@ def test_an_admin_exports_a_course_from_the_command_line(
     assert any(n.endswith(".json") for n in names), names
     missing = CliRunner().invoke(main, ["clr", "export", "--course", "999999", "--out", str(out)])
     assert missing.exit_code == 1 and "no learners" in missing.output
+    cohort = CliRunner().invoke(
+        main, ["clr", "export", "--cohort", "grade 5", "--out", str(tmp_path / "cohort.zip")]
+    )
+    assert cohort.exit_code == 0, cohort.output
+    nobody = CliRunner().invoke(
+        main, ["clr", "export", "--cohort", "Class of 1850", "--out", str(out)]
+    )
+    assert nobody.exit_code == 1 and "no course" in nobody.output
