@@ -127,20 +127,6 @@ def parse_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _depth_ok(obj: Any, limit: int) -> bool:
-    """True when the structure nests no deeper than `limit` (iteratively, no recursion)."""
-    stack: list[tuple[Any, int]] = [(obj, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return False
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
-    return True
-
-
 def load_json(data: bytes | str, max_bytes: int | None = None) -> Any:
     """Decode JSON text, refusing oversize, undecodable, malformed or too deeply nested input."""
     if max_bytes is not None and len(data) > max_bytes:
@@ -170,8 +156,6 @@ def load_json(data: bytes | str, max_bytes: int | None = None) -> Any:
             raise CaseFormatError(
                 [Problem("$", "the JSON contains an unpaired UTF-16 surrogate escape")]
             ) from None
-    if not _depth_ok(obj, MAX_JSON_DEPTH):
-        raise CaseFormatError([Problem("$", f"the JSON nests deeper than {MAX_JSON_DEPTH} levels")])
     return obj
 
 
@@ -192,12 +176,17 @@ class _Reader:
 
     # --- values -------------------------------------------------------------------------------
 
-    def clean(self, value: Any, path: str) -> Any:
+    def clean(self, value: Any, path: str, depth: int = 3) -> Any:
         """Drop explicit nulls and normalise ids, dates and links, recursively.
 
         The hot path of a large import: plain strings pass through untouched, and a field's
-        JSON path is only built when the field is a container or has a problem.
+        JSON path is only built when the field is a container or has a problem. `depth` is
+        how deep `value` lies in the package (a node is at 3); deeper than MAX_JSON_DEPTH is
+        refused, so nothing later recurses without bound.
         """
+        if depth > MAX_JSON_DEPTH and isinstance(value, dict | list):
+            self.problem(path, f"nests deeper than {MAX_JSON_DEPTH} levels")
+            return value
         if isinstance(value, dict):
             out: dict[str, Any] = {}
             for key, val in value.items():
@@ -206,14 +195,18 @@ class _Reader:
                 if type(val) is str:
                     out[key] = self.clean_string(key, val, path) if key in _SPECIAL_KEYS else val
                 elif isinstance(val, dict | list):
-                    out[key] = self.clean(val, f"{path}.{key}")
+                    out[key] = self.clean(val, f"{path}.{key}", depth + 1)
                 elif key == "sequenceNumber" and isinstance(val, float) and val.is_integer():
                     out[key] = int(val)
                 else:
                     out[key] = val
             return out
         if isinstance(value, list):
-            return [self.clean(v, f"{path}[{n}]") for n, v in enumerate(value) if v is not None]
+            return [
+                self.clean(v, f"{path}[{n}]", depth + 1)
+                for n, v in enumerate(value)
+                if v is not None
+            ]
         return value
 
     def clean_string(self, key: str, value: str, path: str) -> Any:

@@ -20,9 +20,11 @@ Spec: https://www.imsglobal.org/spec/case/v1p1/ (Implementation Guide §4.3: ver
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -129,11 +131,29 @@ def read_package_file(source: str | Path | bytes, max_bytes: int) -> Any:
         raise ImportRefused(exc.problems) from None
 
 
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a package is read and stored.
+
+    A large package allocates millions of acyclic objects; the collector's repeated scans of
+    them cost about a quarter of an import. Reference counting still frees memory meanwhile.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def import_file(
     session: Session, source_file: str | Path | bytes, source: str, max_bytes: int, **options: Any
 ) -> ImportReport:
     """Import a CASE JSON package file (1.0 or 1.1); see import_package for the options."""
-    return import_package(session, read_package_file(source_file, max_bytes), source, **options)
+    with _without_cyclic_gc():
+        raw = read_package_file(source_file, max_bytes)
+        return import_package(session, raw, source, **options)
 
 
 def import_package(
@@ -152,6 +172,20 @@ def import_package(
     "replace" lets this source take over a framework another source imported. Raises
     ImportRefused, having written nothing, when the package is invalid or conflicts.
     """
+    with _without_cyclic_gc():
+        return _import_package(session, package, source, resolution, private, today, progress)
+
+
+def _import_package(
+    session: Session,
+    package: dict[str, Any] | Package,
+    source: str,
+    resolution: str | None,
+    private: bool | None,
+    today: date | None,
+    progress: Progress | None,
+) -> ImportReport:
+    """import_package, with the collector paused."""
     if resolution not in (None, *RESOLUTIONS):
         raise ImportRefused([Problem("$", f"unknown resolution {resolution!r}; use replace")])
     digest = None

@@ -261,8 +261,13 @@ def test_malformed_oversize_and_deep_json_are_refused() -> None:
         load_json(b"{}" * 10, max_bytes=5)
     with pytest.raises(CaseFormatError, match="nests"):
         load_json("[" * 100_000 + "]" * 100_000)
-    with pytest.raises(CaseFormatError, match="nests"):
-        load_json("[" * 100 + "]" * 100)
+    deep = minimal()
+    nested: dict = {}
+    deep["CFItems"][0]["extensions"] = nested
+    for _ in range(100):
+        nested["x"] = {}
+        nested = nested["x"]
+    assert any("nests deeper than 64" in p for p in problems_of(deep))
     with pytest.raises(CaseFormatError, match="UTF-8"):
         load_json(b"\xff\xfe{}")
 
