@@ -259,11 +259,18 @@ def issue_record(
     return signed
 
 
+def _status_list_row(session: Session, list_id: int) -> StatusList | None:
+    """A status list by id; None for ids no integer column can hold."""
+    if not 0 < list_id < 2**31:
+        return None
+    return session.get(StatusList, list_id)
+
+
 def status_list_document(
     session: Session, box: SecretBox, base_url: str, list_id: int, now: datetime | None = None
 ) -> dict[str, Any] | None:
     """The signed BitstringStatusListCredential for a list, or None when there is no such list."""
-    row = session.get(StatusList, list_id)
+    row = _status_list_row(session, list_id)
     if row is None:
         return None
     revoked = session.scalars(
@@ -359,8 +366,9 @@ def verify_document(
         return own_keys(method) or resolve_did_key(method) or others(method)
 
     def resolve_status(url: str) -> bytes | None:
-        if url.startswith(own_lists) and url[len(own_lists) :].isdigit():
-            row = session.get(StatusList, int(url[len(own_lists) :]))
+        tail = url[len(own_lists) :]
+        if url.startswith(own_lists) and tail.isascii() and tail.isdigit():
+            row = _status_list_row(session, int(tail))
             if row is None:
                 return None
             bits = bytearray(row.size // 8)

@@ -43,6 +43,13 @@ def test_status_list_is_served_signed(client: FlaskClient, record):
     assert document["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert client.get("/clr/status/999").status_code == 404
+    assert client.get("/clr/status/99999999999999999999999").status_code == 404
+    changed = copy.deepcopy(record)
+    changed["credentialStatus"]["statusListCredential"] = (
+        "https://tool.example.edu/clr/status/99999999999999999999999"
+    )
+    answer = client.post("/verify", json=changed).get_json()
+    assert any("cannot be checked" in reason for reason in answer["reasons"])
 
 
 def test_api_verifies_a_record(client: FlaskClient, record):
