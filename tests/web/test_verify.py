@@ -130,3 +130,26 @@ def test_an_oversized_upload_is_refused_before_reading(client: FlaskClient):
     resp = client.post("/verify", data=b"x" * 5_200_000, content_type="text/plain")
     assert resp.status_code == 413
     assert "5 MB" in resp.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["proof"].__setitem__(
+            "verificationMethod", "did:web:tool.example.edu#" + "k" * 500
+        ),
+        lambda d: d["proof"].__setitem__("verificationMethod", "did:web:tool.example.edu#\x00"),
+        lambda d: d["credentialStatus"].__setitem__(
+            "statusListCredential", "https://tool.example.edu/clr/status/²"
+        ),
+        lambda d: d["credentialStatus"].__setitem__("statusListIndex", "99999999999"),
+        lambda d: d.__setitem__("@context", [{"@vocab": "https://evil.example/"}]),
+        lambda d: d.__setitem__("proof", [d["proof"], "x", {"type": None}]),
+    ],
+)
+def test_hostile_records_get_an_answer_not_an_error(client: FlaskClient, record, edit):
+    changed = copy.deepcopy(record)
+    edit(changed)
+    resp = client.post("/verify", json=changed)
+    assert resp.status_code == 200
+    assert resp.get_json()["verified"] is False
