@@ -83,7 +83,8 @@ def sort_lines(lines: list[str]) -> list[str]:
 
     It equals code point order unless a line holds a character beyond U+FFFF.
     """
-    if any(_ASTRAL.search(line) for line in lines):
+    joined = "".join(lines)
+    if not joined.isascii() and _ASTRAL.search(joined):
         return sorted(lines, key=lambda line: line.encode("utf-16-be"))
     return sorted(lines)
 

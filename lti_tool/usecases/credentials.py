@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -182,6 +183,16 @@ def did_document(session: Session, box: SecretBox, base_url: str) -> dict[str, A
     }
 
 
+_FRAGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _key_by_fragment(session: Session, fragment: str) -> CredentialKey | None:
+    """One of the tool's keys by its DID URL fragment (anything else in a URL finds nothing)."""
+    if not _FRAGMENT.match(fragment):
+        return None
+    return session.scalars(select(CredentialKey).where(CredentialKey.fragment == fragment)).first()
+
+
 def key_resolver(session: Session, base_url: str) -> Callable[[str], VerificationKey | None]:
     """Resolve the tool's own verification methods from the database, no network."""
     did = issuer_did(base_url)
@@ -189,9 +200,7 @@ def key_resolver(session: Session, base_url: str) -> Callable[[str], Verificatio
     def resolve(method: str) -> VerificationKey | None:
         if not method.startswith(did + "#"):
             return None
-        row = session.scalars(
-            select(CredentialKey).where(CredentialKey.fragment == method[len(did) + 1 :])
-        ).first()
+        row = _key_by_fragment(session, method[len(did) + 1 :])
         if row is None or row.algorithm != "Ed25519":
             return None
         return VerificationKey(method, did, parse_public_key_multibase(row.public_key_multibase))
@@ -259,11 +268,18 @@ def issue_record(
     return signed
 
 
+def _status_list_row(session: Session, list_id: int) -> StatusList | None:
+    """A status list by id; None for ids no integer column can hold."""
+    if not 0 < list_id < 2**31:
+        return None
+    return session.get(StatusList, list_id)
+
+
 def status_list_document(
     session: Session, box: SecretBox, base_url: str, list_id: int, now: datetime | None = None
 ) -> dict[str, Any] | None:
     """The signed BitstringStatusListCredential for a list, or None when there is no such list."""
-    row = session.get(StatusList, list_id)
+    row = _status_list_row(session, list_id)
     if row is None:
         return None
     revoked = session.scalars(
@@ -282,9 +298,11 @@ def revoke(session: Session, credential_id: str, reason: str) -> list[IssuedCred
     """Revoke a credential and, for a record, every credential nested in it."""
     if not reason.strip():
         raise RevocationError("give a reason for revoking (it is kept with the record)")
-    row = session.scalars(
-        select(IssuedCredential).where(IssuedCredential.credential_id == credential_id)
-    ).first()
+    row = None
+    if "\x00" not in credential_id and len(credential_id) <= 255:
+        row = session.scalars(
+            select(IssuedCredential).where(IssuedCredential.credential_id == credential_id)
+        ).first()
     if row is None:
         raise RevocationError(f"no credential {credential_id!r} was issued by this tool")
     if row.revoked_at is not None:
@@ -359,8 +377,9 @@ def verify_document(
         return own_keys(method) or resolve_did_key(method) or others(method)
 
     def resolve_status(url: str) -> bytes | None:
-        if url.startswith(own_lists) and url[len(own_lists) :].isdigit():
-            row = session.get(StatusList, int(url[len(own_lists) :]))
+        tail = url[len(own_lists) :]
+        if url.startswith(own_lists) and tail.isascii() and tail.isdigit():
+            row = _status_list_row(session, int(tail))
             if row is None:
                 return None
             bits = bytearray(row.size // 8)
@@ -391,9 +410,7 @@ def verify_document(
     def resolve_jwk(kid: str) -> Any:
         did = issuer_did(base_url)
         if kid.startswith(did + "#"):
-            row = session.scalars(
-                select(CredentialKey).where(CredentialKey.fragment == kid[len(did) + 1 :])
-            ).first()
+            row = _key_by_fragment(session, kid[len(did) + 1 :])
             jwk = row.public_jwk if row is not None and row.algorithm == "ES256" else None
         else:
             jwk = documents.get(kid)

@@ -61,6 +61,7 @@ def test_revoking_makes_the_record_fail(cli, tmp_path):
     again = cli("clr", "revoke", credential_id, "--reason", "twice")
     assert again.exit_code == 1 and "already revoked" in again.output
     assert cli("clr", "revoke", "urn:uuid:nope", "--reason", "x").exit_code == 1
+    assert cli("clr", "revoke", "urn:uuid:\x00", "--reason", "x").exit_code == 1
 
 
 def test_old_records_verify_after_the_key_rotates(cli, tmp_path):

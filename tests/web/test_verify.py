@@ -43,6 +43,13 @@ def test_status_list_is_served_signed(client: FlaskClient, record):
     assert document["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert client.get("/clr/status/999").status_code == 404
+    assert client.get("/clr/status/99999999999999999999999").status_code == 404
+    changed = copy.deepcopy(record)
+    changed["credentialStatus"]["statusListCredential"] = (
+        "https://tool.example.edu/clr/status/99999999999999999999999"
+    )
+    answer = client.post("/verify", json=changed).get_json()
+    assert any("cannot be checked" in reason for reason in answer["reasons"])
 
 
 def test_api_verifies_a_record(client: FlaskClient, record):
@@ -123,3 +130,26 @@ def test_an_oversized_upload_is_refused_before_reading(client: FlaskClient):
     resp = client.post("/verify", data=b"x" * 5_200_000, content_type="text/plain")
     assert resp.status_code == 413
     assert "5 MB" in resp.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["proof"].__setitem__(
+            "verificationMethod", "did:web:tool.example.edu#" + "k" * 500
+        ),
+        lambda d: d["proof"].__setitem__("verificationMethod", "did:web:tool.example.edu#\x00"),
+        lambda d: d["credentialStatus"].__setitem__(
+            "statusListCredential", "https://tool.example.edu/clr/status/²"
+        ),
+        lambda d: d["credentialStatus"].__setitem__("statusListIndex", "99999999999"),
+        lambda d: d.__setitem__("@context", [{"@vocab": "https://evil.example/"}]),
+        lambda d: d.__setitem__("proof", [d["proof"], "x", {"type": None}]),
+    ],
+)
+def test_hostile_records_get_an_answer_not_an_error(client: FlaskClient, record, edit):
+    changed = copy.deepcopy(record)
+    edit(changed)
+    resp = client.post("/verify", json=changed)
+    assert resp.status_code == 200
+    assert resp.get_json()["verified"] is False
