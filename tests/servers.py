@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jwt
 import requests
@@ -223,12 +222,12 @@ class LightLauncher:
     prepared once and only nonce and times filled in per launch.
 
     It runs beside the tool on the same cores, so every microsecond it spends is taken from
-    the server: no requests.Session, no cookie jar, no HTML parser.
+    the server: a raw HTTP/1.1 socket (the tool's responses carry Content-Length), no cookie
+    jar, no HTML parser.
     """
 
     def __init__(self, platform: DirectPlatform, base: str, course: str = "c1") -> None:
         """Prepare the constant parts of the requests and of the token."""
-        import http.client
         import json
         from urllib.parse import urlencode, urlsplit
 
@@ -239,9 +238,12 @@ class LightLauncher:
         self._sign_args = (padding.PKCS1v15(), hashes.SHA256())
         self._key = platform.key.private_key
         parts = urlsplit(base)
-        self._conn_args = (parts.hostname, parts.port)
-        self._http = http.client
-        self._conn = http.client.HTTPConnection(*self._conn_args, timeout=30)
+        self._conn_args = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self._sock: socket.socket | None = None
+        self._head_template = (
+            b"POST %s HTTP/1.1\r\nHost: " + parts.netloc.encode() + b"\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n"
+        )
         self._platform = platform
         self._course = course
         self._base = base
@@ -267,27 +269,60 @@ class LightLauncher:
             lti + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
             lti + "context": {"id": course, "title": "Course " + course},
         }
-        self._form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
-    def _request(self, body: bytes, path: str, cookie: str = "") -> tuple[int, bytes, Any]:
-        """POST a form on the kept-alive connection, reconnecting when the server closed it."""
-        headers = dict(self._form_headers)
+    def _connect(self) -> None:
+        """Open a fresh TCP connection to the tool."""
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = socket.create_connection(self._conn_args, timeout=30)
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _request(self, body: bytes, path: str, cookie: str = "") -> tuple[int, bytes, dict]:
+        """POST a form over the kept-alive socket; (status, body, {header: value})."""
+        head = self._head_template % (path.encode(), len(body))
         if cookie:
-            headers["Cookie"] = cookie
+            head += b"Cookie: " + cookie.encode() + b"\r\n"
         for attempt in (1, 2):
             try:
-                self._conn.request("POST", path, body=body, headers=headers)
-                resp = self._conn.getresponse()
-                data = resp.read()
-                if resp.will_close:
-                    self._conn.close()
-                return resp.status, data, resp
-            except (self._http.HTTPException, OSError):
-                self._conn.close()
-                self._conn = self._http.HTTPConnection(*self._conn_args, timeout=30)
+                if self._sock is None:
+                    self._connect()
+                assert self._sock is not None
+                self._sock.sendall(head + b"\r\n" + body)
+                return self._read_response()
+            except OSError:
+                self._connect()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _read_response(self) -> tuple[int, bytes, dict]:
+        """Read one response: its head, then exactly Content-Length bytes of body."""
+        assert self._sock is not None
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("the tool closed the connection")
+            buf += chunk
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        headers: dict[bytes, bytes] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"set-cookie" and name in headers:
+                continue  # the first cookie is the state cookie
+            headers[name] = value.strip()
+        length = int(headers.get(b"content-length", b"0"))
+        while len(rest) < length:
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("the tool closed the connection")
+            rest += chunk
+        if headers.get(b"connection", b"").lower() == b"close":
+            self._sock.close()
+            self._sock = None
+        return int(lines[0].split()[1]), rest, headers
 
     def id_token(self, nonce: str, user: str) -> str:
         """Sign the prepared claims with this launch's nonce and times."""
@@ -303,7 +338,7 @@ class LightLauncher:
         from urllib.parse import unquote_plus
 
         body = self._urlencode({**self._login_body, "login_hint": user}).encode()
-        status, page, resp = self._request(body, "/lti/login")
+        status, page, headers = self._request(body, "/lti/login")
         if status != 200:
             return False
         state_m, nonce_m = _STATE_IN_URL.search(page), _NONCE_IN_URL.search(page)
@@ -311,10 +346,16 @@ class LightLauncher:
             return False
         state = unquote_plus(state_m.group(1).decode())
         nonce = unquote_plus(nonce_m.group(1).decode())
-        cookie = (resp.getheader("Set-Cookie") or "").split(";", 1)[0]
+        cookie = headers.get(b"set-cookie", b"").split(b";", 1)[0].decode()
         form = self._urlencode({"id_token": self.id_token(nonce, user), "state": state})
-        status, _, resp = self._request(form.encode(), "/lti/launch", cookie)
-        return status == 302 and "ltik=" in (resp.getheader("Location") or "")
+        status, _, headers = self._request(form.encode(), "/lti/launch", cookie)
+        return status == 302 and b"ltik=" in headers.get(b"location", b"")
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
 
 
 def _b64url(raw: bytes) -> str:

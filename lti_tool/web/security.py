@@ -61,7 +61,8 @@ def content_security_policy(frame_ancestors: list[str], nonce: str | None) -> st
         [
             "default-src 'self'",
             f"script-src {scripts}",
-            "style-src 'self'",
+            # Inline style attributes stay allowed: they cannot run code, and pages use them.
+            "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
             "connect-src 'self'",
             "object-src 'none'",

@@ -62,6 +62,7 @@ def _generate(args: tuple[DirectPlatform, str, float, int, int]) -> tuple[int, i
             else:
                 bad += 1
             n += 1
+        launcher.close()
         with lock:
             totals[0] += ok
             totals[1] += bad
@@ -132,6 +133,7 @@ def _run(database_url: str, redis_url: str | None, label: str) -> None:
             warm = LightLauncher(direct, base)
             for n in range(40):  # warm up: key set fetched, connections open
                 assert warm.launch(f"warm{n}"), "a warm-up launch failed"
+            warm.close()
             log.write_text("")
             cpu_before = process_tree_cpu_seconds(RUNNING[base])
             gen_before = _children_cpu_seconds()
