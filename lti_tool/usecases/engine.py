@@ -99,8 +99,10 @@ def evaluate(
     min_evidence_types: int,
     pieces: Sequence[Piece],
     override: tuple[str, str, datetime, str] | None = None,
+    explain: bool = True,
 ) -> dict[str, Any]:
-    """One learner's result on one competency, as stored and shown."""
+    """One learner's result on one competency, as stored and shown. Without `explain` the
+    words are not written (they cost more than the arithmetic; pages ask for them)."""
     scale = scale_of(levels, version)
     evidence = [
         Evidence(
@@ -122,16 +124,16 @@ def evaluate(
     if override is not None:
         level, note, at, by = override
         result = apply_override(result, Override(level=level, note=note, at=at, by=by), scale)
-    return to_json(result)
+    return to_json(result, explain=explain)
 
 
-def to_json(result: MasteryResult) -> dict[str, Any]:
-    """The result as stored: numbers, names and words."""
+def to_json(result: MasteryResult, *, explain: bool = True) -> dict[str, Any]:
+    """The result as stored: numbers, names and (when asked) words."""
     return {
         "score": result.score,
         "level": result.level.name if result.level else "",
         "status": result.status.value,
-        "explanation": result.explanation,
+        "explanation": result.explanation if explain else "",
         "probability": result.probability,
         "used": [u.evidence.id for u in result.used],
         "excluded": [[x.evidence.id, x.reason] for x in result.excluded],

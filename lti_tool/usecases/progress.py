@@ -119,6 +119,7 @@ def evaluate(
     mappings: dict[tuple[int, int], dict[str, Any]],
     override: MasteryOverride | None,
     teacher_name: str = "",
+    explain: bool = True,
 ) -> dict[str, Any]:
     """The engine's result for one learner and one competency."""
     return engine.evaluate(
@@ -134,6 +135,7 @@ def evaluate(
             if override is not None
             else None
         ),
+        explain=explain,
     )
 
 
@@ -197,7 +199,9 @@ def recompute(session: Session, context_id: int, learner_ids: Iterable[int] | No
     for learner in people:
         for comp in comps:
             key = (learner, comp.id)
-            result = evaluate(settings, by_pair.get(key, []), mappings, overrides.get(key))
+            result = evaluate(
+                settings, by_pair.get(key, []), mappings, overrides.get(key), explain=False
+            )
             state = states.get(key)
             if state is None:
                 state = MasteryState(
@@ -344,6 +348,42 @@ def evidence_items(
             )
         )
     return out
+
+
+def explanations(session: Session, context_id: int, learner_id: int) -> dict[int, str]:
+    """Each competency's result for one learner in words (computed now, from the evidence)."""
+    settings = current_settings(session, context_id)
+    mappings = {
+        (a.line_item_id, a.course_competency_id): a.mapping
+        for rows in alignments(session, context_id).values()
+        for a in rows
+    }
+    evidence: dict[int, list[Evidence]] = defaultdict(list)
+    for ev in session.scalars(
+        select(Evidence).where(
+            Evidence.context_id == context_id,
+            Evidence.learner_id == learner_id,
+            Evidence.status == "active",
+        )
+    ):
+        evidence[ev.course_competency_id].append(ev)
+    overrides: dict[int, MasteryOverride] = {}
+    for ov in session.scalars(
+        select(MasteryOverride)
+        .where(
+            MasteryOverride.context_id == context_id,
+            MasteryOverride.learner_id == learner_id,
+            MasteryOverride.withdrawn_at.is_(None),
+        )
+        .order_by(MasteryOverride.at, MasteryOverride.id)
+    ):
+        overrides[ov.course_competency_id] = ov
+    return {
+        comp.id: evaluate(settings, evidence.get(comp.id, []), mappings, overrides.get(comp.id))[
+            "explanation"
+        ]
+        for comp in course_competencies(session, context_id)
+    }
 
 
 def states_for(session: Session, context_id: int, learner_id: int) -> dict[int, MasteryState]:

@@ -101,6 +101,7 @@ def _competency_panels(learner_id: int) -> list[dict[str, Any]]:
     comps = course_competencies(session, course_id())
     ready = progress.ready_to_advance(comps, {cid: st.status for cid, st in states.items()})
     items = progress.evidence_items(session, course_id(), learner_id)
+    words = progress.explanations(session, course_id(), learner_id)
     panels = []
     for comp in comps:
         evidence = [e for e in items if e.competency_id == comp.id]
@@ -118,6 +119,7 @@ def _competency_panels(learner_id: int) -> list[dict[str, Any]]:
             {
                 "competency": comp,
                 "state": states.get(comp.id),
+                "explanation": words.get(comp.id, ""),
                 "ready": comp.id in ready,
                 "evidence": evidence,
                 "chart": chart,

@@ -41,6 +41,7 @@ def me() -> str:
     states = progress.states_for(session, ctx, launch.user_id)
     ready = progress.ready_to_advance(comps, {cid: st.status for cid, st in states.items()})
     items = progress.evidence_items(session, ctx, launch.user_id)
+    words = progress.explanations(session, ctx, launch.user_id)
     panels = []
     for comp in comps:
         evidence = [e for e in items if e.competency_id == comp.id]
@@ -48,6 +49,7 @@ def me() -> str:
             {
                 "competency": comp,
                 "state": states.get(comp.id),
+                "explanation": words.get(comp.id, ""),
                 "ready": comp.id in ready,
                 "evidence": evidence,
                 "chart": evidence_chart(
