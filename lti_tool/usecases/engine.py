@@ -127,6 +127,67 @@ def evaluate(
     return to_json(result, explain=explain)
 
 
+def evaluate_many(
+    *,
+    levels: Sequence[dict[str, Any]],
+    version: int,
+    method: str,
+    params: dict[str, Any],
+    min_evidence: int,
+    min_evidence_types: int,
+    groups: Sequence[Sequence[Piece]],
+) -> list[dict[str, Any]]:
+    """Results for many learner-competency pairs at once, with array arithmetic (the same
+    numbers as `evaluate`, without explanations or overrides)."""
+    import math
+
+    from lti_tool.mastery.batch import STATUSES, calculate_columns
+
+    scale = scale_of(levels, version)
+    spec = MethodSpec(method, params)
+    sources: dict[str, int] = {}
+    group, value, when, source = [], [], [], []
+    for index, pieces in enumerate(groups):
+        for piece in pieces:
+            group.append(index)
+            value.append(piece.points)
+            when.append(piece.at.timestamp())
+            source.append(sources.setdefault(piece.source, len(sources)))
+    cols = calculate_columns(
+        group,
+        value,
+        when,
+        method=spec,
+        scale=scale,
+        policy=EvidencePolicy(min_evidence=min_evidence, min_sources=min_evidence_types),
+        source=source,
+        groups=len(groups),
+    )
+    out = []
+    params_used = dict(spec.params)
+    for i in range(len(groups)):
+        score = float(cols.score[i])
+        level_index = int(cols.level[i])
+        probability = float(cols.probability[i])
+        out.append(
+            {
+                "score": None if math.isnan(score) else score,
+                "level": scale.levels[level_index].name if level_index >= 0 else "",
+                "status": STATUSES[int(cols.status[i])].value,
+                "explanation": "",
+                "probability": None if math.isnan(probability) else probability,
+                "used": [str(p.id) for p in groups[i]],
+                "excluded": [],
+                "method": spec.name,
+                "params": params_used,
+                "scale_version": scale.full_version,
+                "override": None,
+                "review": None,
+            }
+        )
+    return out
+
+
 def to_json(result: MasteryResult, *, explain: bool = True) -> dict[str, Any]:
     """The result as stored: numbers, names and (when asked) words."""
     return {

@@ -194,27 +194,37 @@ def recompute(session: Session, context_id: int, learner_ids: Iterable[int] | No
             )
         )
     }
+    pairs = [(learner, comp.id) for learner in people for comp in comps]
+    batch = engine.evaluate_many(
+        levels=settings.scale,
+        version=settings.version,
+        method=settings.method,
+        params=settings.params,
+        min_evidence=settings.min_evidence,
+        min_evidence_types=settings.min_evidence_types,
+        groups=[_pieces(settings, by_pair.get(pair, []), mappings) for pair in pairs],
+    )
     changed = 0
     now = utcnow()
-    for learner in people:
-        for comp in comps:
-            key = (learner, comp.id)
+    for pair, result in zip(pairs, batch, strict=True):
+        if pair in overrides:
+            # An override's rule (it holds until newer evidence) needs the full calculation.
             result = evaluate(
-                settings, by_pair.get(key, []), mappings, overrides.get(key), explain=False
+                settings, by_pair.get(pair, []), mappings, overrides[pair], explain=False
             )
-            state = states.get(key)
-            if state is None:
-                state = MasteryState(
-                    context_id=context_id, learner_id=learner, course_competency_id=comp.id
-                )
-                session.add(state)
-            fresh = (result["score"], result["level"], result["status"])
-            if (state.score, state.level, state.status) != fresh:
-                changed += 1
-            state.score, state.level, state.status = fresh
-            state.result = result
-            state.settings_version = settings.version
-            state.computed_at = now
+        state = states.get(pair)
+        if state is None:
+            state = MasteryState(
+                context_id=context_id, learner_id=pair[0], course_competency_id=pair[1]
+            )
+            session.add(state)
+        fresh = (result["score"], result["level"], result["status"])
+        if (state.score, state.level, state.status) != fresh:
+            changed += 1
+        state.score, state.level, state.status = fresh
+        state.result = result
+        state.settings_version = settings.version
+        state.computed_at = now
     session.flush()
     return changed
 
