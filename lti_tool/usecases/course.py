@@ -340,28 +340,31 @@ def assignment_line_items(session: Session, context_id: int) -> list[CourseLineI
 
 
 def check_mapping(mapping: dict[str, Any], scale_points: Sequence[float]) -> dict[str, Any]:
-    """An alignment maps a score by rescaling it, or by cut scores in percent."""
+    """An alignment maps a score by rescaling it, by cut scores in percent, or by rubric
+    points (the lowest raw score that shows each level, as a rubric's columns do)."""
     kind = mapping.get("kind", "rescale")
     if kind == "rescale":
         return {"kind": "rescale"}
-    if kind != "cuts":
+    if kind not in ("cuts", "rubric"):
         raise SetupError(f"unknown score mapping {kind!r}")
     cuts = mapping.get("cuts")
     if not isinstance(cuts, list) or not cuts:
-        raise SetupError("cut scores need at least one level")
+        raise SetupError("give the score at which at least one level starts")
     checked: list[list[float]] = []
     for entry in cuts:
         try:
-            percent, points = float(entry[0]), float(entry[1])
+            threshold, points = float(entry[0]), float(entry[1])
         except (TypeError, ValueError, IndexError):
-            raise SetupError("each cut score is a percentage and a level") from None
-        if not 0 <= percent <= 100:
+            raise SetupError("each cut is a score and a level") from None
+        if kind == "cuts" and not 0 <= threshold <= 100:
             raise SetupError("cut scores are percentages between 0 and 100")
+        if kind == "rubric" and threshold < 0:
+            raise SetupError("rubric points cannot be below zero")
         if points not in scale_points:
             raise SetupError(f"{points:g} is not a level of the course's scale")
-        checked.append([percent, points])
+        checked.append([threshold, points])
     checked.sort(key=lambda c: -c[0])
-    return {"kind": "cuts", "cuts": checked}
+    return {"kind": kind, "cuts": checked}
 
 
 def align(
@@ -420,10 +423,11 @@ def map_score(mapping: dict[str, Any], score: float, points_possible: float, top
     """A raw score on a line item as points of the course scale."""
     if points_possible <= 0:
         return 0.0
-    percent = 100.0 * score / points_possible
-    if mapping.get("kind") == "cuts":
-        for cut_percent, points in mapping["cuts"]:
-            if percent >= cut_percent:
+    kind = mapping.get("kind")
+    if kind in ("cuts", "rubric"):
+        value = 100.0 * score / points_possible if kind == "cuts" else score
+        for threshold, points in mapping["cuts"]:
+            if value >= threshold:
                 return float(points)
         return 0.0
     return top * score / points_possible

@@ -155,11 +155,12 @@ def save_alignment(line_item_id: int) -> Response:
     item = _line_item(line_item_id)
     ids = [int(v) for v in request.form.getlist("competency_id") if v.isdigit()]
     mapping: dict[str, Any] = {"kind": request.form.get("mapping", "rescale")}
-    if mapping["kind"] == "cuts":
+    if mapping["kind"] in ("cuts", "rubric"):
         settings = current_settings(session, course_id())
+        prefix = "cut" if mapping["kind"] == "cuts" else "rubric"
         cuts = []
         for level in settings.scale:
-            raw = request.form.get(f"cut_{level['points']:g}", "").strip()
+            raw = request.form.get(f"{prefix}_{level['points']:g}", "").strip()
             if raw:
                 try:
                     cuts.append([float(raw), float(level["points"])])

@@ -116,6 +116,8 @@ def test_score_mapping() -> None:
     assert map_score({"kind": "rescale"}, 15, 20, 4) == 3.0
     cuts = {"kind": "cuts", "cuts": [[85, 4], [70, 3], [50, 2], [0, 1]]}
     assert [map_score(cuts, s, 100, 4) for s in (90, 85, 84.9, 50, 10)] == [4, 4, 3, 2, 1]
+    rubric = {"kind": "rubric", "cuts": [[12, 4], [9, 3], [6, 2], [0, 1]]}
+    assert [map_score(rubric, s, 12, 4) for s in (12, 11, 9, 6.5, 2)] == [4, 3, 3, 2, 1]
 
 
 def test_an_override_needs_a_note_and_a_level_of_the_scale(
