@@ -477,7 +477,9 @@ def job(app: Any, run_id: int) -> None:
         if context is None:
             return
         services = services_for(app, session, context)
-        run = run_pull(session, services, run_id)
+        run = run_pull(
+            session, services, run_id, concurrency=int(app.config.get("SERVICE_CONCURRENCY", 8))
+        )
         if run.status != "done":
             return
         try:

@@ -89,7 +89,8 @@ def test_a_sync_killed_in_the_middle_is_finished_by_the_next(
     sim.latency_ms = 150  # slow enough to be caught in the middle
     proc = subprocess.Popen(  # noqa: S603 - our own CLI
         _cli("sync", "--course", str(course["context_id"])),
-        env=_env(app),
+        # One request at a time, so the results arrive (and are stored) one column at a time.
+        env={**_env(app), "LTI_TOOL_SERVICE_CONCURRENCY": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
