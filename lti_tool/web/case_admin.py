@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from markupsafe import Markup
 
 from lti_tool.app import db_session
+from lti_tool.case.markdown import render_markdown
 from lti_tool.case.vocabulary import ASSOCIATION_TYPES_11
 from lti_tool.lti.claims import Role
 from lti_tool.usecases.case_authoring import (
@@ -34,6 +36,12 @@ from lti_tool.web.auth import csrf_token, current_launch, launch_url, requires
 bp = Blueprint("case_admin", __name__, url_prefix="/standards")
 
 STAFF = (Role.ADMINISTRATOR, Role.INSTRUCTOR)
+
+
+@bp.app_template_filter("case_markdown")
+def case_markdown(text: str) -> Markup:
+    """A statement's Markdown as safe HTML (everything imported is escaped first)."""
+    return Markup(render_markdown(str(text)))  # noqa: S704 - render_markdown escapes its input
 
 
 def _render(template: str, status: int = 200, **context: object) -> tuple[str, int]:

@@ -135,6 +135,7 @@ def test_statements_are_escaped_and_search_finds_items(client: FlaskClient, admi
     page = client.get(f"/standards/{DOC_ID}?ltik={admin}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<strong>Speaks</strong> clearly" in page  # Markdown renders
     found = client.get(f"/standards/{DOC_ID}?ltik={admin}&q=speaks").get_data(as_text=True)
     assert "1 matching items" in found
     none = client.get(f"/standards/{DOC_ID}?ltik={admin}&q=zzz").get_data(as_text=True)
