@@ -28,6 +28,7 @@ from lti_tool.usecases.case_frameworks import (
     browse,
     export_framework,
     item_detail,
+    set_private,
     summaries,
 )
 from lti_tool.usecases.case_import import ImportRefused, import_package, read_package_file
@@ -143,6 +144,18 @@ def export(doc_id: str) -> Response:
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@bp.post("/<doc_id>/visibility")
+@requires(Role.ADMINISTRATOR)
+def visibility(doc_id: str) -> Response:
+    """Make a framework private (token holders only) or public on the provider API."""
+    try:
+        set_private(db_session(), doc_id, request.form.get("private") == "1")
+    except FrameworkNotFound as exc:
+        abort(404, description=str(exc))
+    db_session().commit()
+    return redirect(launch_url("case_admin.framework", doc_id=doc_id), 303)
 
 
 @bp.post("/<doc_id>/items")
