@@ -134,3 +134,17 @@ def item_detail(session: Session, identifier: str) -> ItemView:
     item, document = found
     assocs = [a.data for a, _doc in associations_touching(session, ident, include_private=True)]
     return ItemView(CFItem("CFItem", item.data), document.identifier, document.title, assocs)
+
+
+def set_private(session: Session, identifier: str, private: bool) -> str:
+    """Hide a framework from anonymous readers of the provider API, or publish it again.
+
+    Returns the framework's title. Private frameworks are served only to consumers holding a
+    client-credentials token; re-imports keep the admin's choice.
+    """
+    ident = normalise_identifier(identifier) or identifier.strip()
+    document = find_document(session, ident)
+    if document is None:
+        raise FrameworkNotFound(f"No framework with identifier {identifier} is stored.")
+    document.private = private
+    return document.title

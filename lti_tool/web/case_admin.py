@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from markupsafe import Markup
 
 from lti_tool.app import db_session
+from lti_tool.case.markdown import render_markdown
 from lti_tool.case.vocabulary import ASSOCIATION_TYPES_11
 from lti_tool.lti.claims import Role
 from lti_tool.usecases.case_authoring import (
@@ -26,6 +28,7 @@ from lti_tool.usecases.case_frameworks import (
     browse,
     export_framework,
     item_detail,
+    set_private,
     summaries,
 )
 from lti_tool.usecases.case_import import ImportRefused, import_package
@@ -35,6 +38,12 @@ from lti_tool.web.auth import csrf_token, current_launch, launch_url, requires
 bp = Blueprint("case_admin", __name__, url_prefix="/standards")
 
 STAFF = (Role.ADMINISTRATOR, Role.INSTRUCTOR)
+
+
+@bp.app_template_filter("case_markdown")
+def case_markdown(text: str) -> Markup:
+    """A statement's Markdown as safe HTML (everything imported is escaped first)."""
+    return Markup(render_markdown(str(text)))  # noqa: S704 - render_markdown escapes its input
 
 
 def _render(template: str, status: int = 200, **context: object) -> tuple[str, int]:
@@ -142,6 +151,18 @@ def export(doc_id: str) -> Response:
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@bp.post("/<doc_id>/visibility")
+@requires(Role.ADMINISTRATOR)
+def visibility(doc_id: str) -> Response:
+    """Make a framework private (token holders only) or public on the provider API."""
+    try:
+        set_private(db_session(), doc_id, request.form.get("private") == "1")
+    except FrameworkNotFound as exc:
+        abort(404, description=str(exc))
+    db_session().commit()
+    return redirect(launch_url("case_admin.framework", doc_id=doc_id), 303)
 
 
 @bp.post("/<doc_id>/items")

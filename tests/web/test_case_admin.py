@@ -147,6 +147,7 @@ def test_statements_are_escaped_and_search_finds_items(client: FlaskClient, admi
     page = client.get(f"/standards/{DOC_ID}?ltik={admin}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<strong>Speaks</strong> clearly" in page  # Markdown renders
     found = client.get(f"/standards/{DOC_ID}?ltik={admin}&q=speaks").get_data(as_text=True)
     assert "1 matching items" in found
     none = client.get(f"/standards/{DOC_ID}?ltik={admin}&q=zzz").get_data(as_text=True)
@@ -259,3 +260,19 @@ def test_oversize_and_deeply_nested_uploads_are_refused(
     assert deep.status_code == 400 and "nests" in deep.get_data(as_text=True)
     with app.extensions["db_sessions"]() as session:
         assert session.scalar(select(func.count()).select_from(CaseDocument)) == 0
+
+
+def test_admin_makes_a_framework_private_and_public(client: FlaskClient, admin: str) -> None:
+    """The visibility button hides a framework from anonymous API readers and back."""
+    upload(client, admin, SBAC_DOK.read_bytes())
+    page = client.get(f"/standards/{DOK_ID}?ltik={admin}").get_data(as_text=True)
+    post = {"ltik": admin, "csrf_token": csrf(page)}
+    assert (
+        client.post(f"/standards/{DOK_ID}/visibility", data={**post, "private": "1"}).status_code
+        == 303
+    )
+    assert client.get(f"/ims/case/v1p1/CFDocuments/{DOK_ID}").status_code == 401
+    client.post(f"/standards/{DOK_ID}/visibility", data={**post, "private": "0"})
+    assert client.get(f"/ims/case/v1p1/CFDocuments/{DOK_ID}").status_code == 200
+    missing = client.post(f"/standards/{DOC_ID}/visibility", data={**post, "private": "1"})
+    assert missing.status_code == 404
