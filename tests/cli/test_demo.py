@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lti_tool.app import db_session
 from lti_tool.db.models import Deployment, Registration
+from tests.servers import free_port
 
 
 def test_seed_only_is_idempotent(
@@ -19,8 +20,9 @@ def test_seed_only_is_idempotent(
 ) -> None:
     """Seeding registers the demo platform once, with its deployment, and writes its file."""
     monkeypatch.setenv("LTI_TOOL_INSTANCE_PATH", str(tmp_path))
+    port = str(free_port())  # seeding serves for a moment: never on a port in use
     for _ in range(2):
-        out = cli("demo", "--seed-only")
+        out = cli("demo", "--seed-only", "--port", port)
         assert out.exit_code == 0, out.output
         assert "Demo data is seeded." in out.output
     with app.app_context():
