@@ -9,6 +9,7 @@ competency, created through AGS the first time and found again by its tag.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -202,10 +203,8 @@ def run_pull(
     context = session.get(Context, run.context_id)
     if context is None:
         raise SyncError("the course of that sync no longer exists")
-    _beat(session, run, status="running", message="Reading the class list")
+    _beat(session, run, status="running", message="Reading the gradebook columns")
     try:
-        users = _roster(session, context, services.members())
-        _beat(session, run, message="Reading the gradebook columns")
         remember_line_items(session, context.id, services.line_items())
         align_by_tag(session, context.id)
         aligned = alignments(session, context.id)
@@ -218,11 +217,20 @@ def run_pull(
             )
             if li.id in aligned
         ]
-        _beat(session, run, total=len(items), done=0, message="Reading results")
+        _beat(session, run, total=len(items), done=0, message="Reading the class list and results")
         comps_by_item = {li: [a.course_competency_id for a in rows] for li, rows in aligned.items()}
         added = 0
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            futures = [(li, pool.submit(services.results, li.url)) for li in items]
+            # The roster and every column's results side by side; the roster first, as the
+            # results can only be stored once their learners are known.
+            # Each task runs in a copy of this thread's context (the app context included).
+            roster = pool.submit(contextvars.copy_context().run, services.members)
+            futures = [
+                (li, pool.submit(contextvars.copy_context().run, services.results, li.url))
+                for li in items
+            ]
+            users = _roster(session, context, roster.result())
+            session.commit()
             for done, (li, future) in enumerate(futures, start=1):
                 fetched = future.result()
                 rows = [
