@@ -137,14 +137,23 @@ def framework(doc_id: str) -> tuple[str, int]:
 @bp.get("/<doc_id>/export")
 @requires(*STAFF)
 def export(doc_id: str) -> Response:
-    """Download the framework as a CASE 1.1 or 1.0 JSON package."""
+    """Download the framework as a CASE 1.1 or 1.0 JSON package, or an OpenSALT workbook."""
     version = request.args.get("version", "1.1")
-    if version not in ("1.0", "1.1"):
-        abort(400, description="Choose CASE version 1.0 or 1.1.")
+    if version not in ("1.0", "1.1", "xlsx"):
+        abort(400, description="Choose CASE version 1.0 or 1.1, or a spreadsheet.")
     try:
-        package = export_framework(db_session(), doc_id, version)
+        package = export_framework(db_session(), doc_id, "1.1" if version == "xlsx" else version)
     except FrameworkNotFound as exc:
         abort(404, description=str(exc))
+    if version == "xlsx":
+        from lti_tool.case.opensalt import package_to_xlsx
+
+        name = f"framework-{package['CFDocument']['identifier']}.xlsx"
+        return Response(
+            package_to_xlsx(package),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     name = f"case-{version}-{package['CFDocument']['identifier']}.json"
     return Response(
         json.dumps(package, ensure_ascii=False, indent=2),
