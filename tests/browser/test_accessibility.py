@@ -60,7 +60,9 @@ def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
     try:
         subprocess.run(command, check=True, capture_output=True, timeout=180)  # noqa: S603
     except subprocess.CalledProcessError as exc:
-        detail = exc.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        lines = exc.stderr.decode(errors="replace").splitlines()
+        said = [ln.removeprefix("npm error ") for ln in lines if "error" in ln and " at " not in ln]
+        detail = "; ".join(ln for ln in said if "complete log" not in ln)[:240]
         pytest.skip(f"could not install axe-core from the npm registry (offline?): {detail}")
     except subprocess.TimeoutExpired:
         pytest.skip("could not install axe-core: the npm registry did not answer in time")
@@ -104,7 +106,7 @@ def _photograph(frame: Any, folder: Path, name: str, start: str = "") -> None:
         shot.close()
 
 
-def test_teacher_pages(browser: Any, demo: Any, axe_source: str, screenshots: Path) -> None:
+def test_teacher_pages(browser: Any, axe_source: str, demo: Any, screenshots: Path) -> None:
     """Progress grid, a learner's page, Assignments and Set-up: no serious violation."""
     page = launch(browser, demo, "teacher")
     found: list[str] = []
@@ -139,7 +141,7 @@ def test_teacher_pages(browser: Any, demo: Any, axe_source: str, screenshots: Pa
     assert not found, "\n".join(found)
 
 
-def test_learner_pages(browser: Any, demo: Any, axe_source: str, screenshots: Path) -> None:
+def test_learner_pages(browser: Any, axe_source: str, demo: Any, screenshots: Path) -> None:
     """My progress and My transcript: no serious violation."""
     page = launch(browser, demo, "amara")
     found: list[str] = []
