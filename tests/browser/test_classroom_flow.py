@@ -140,6 +140,18 @@ def _judge_diego(frame: Any) -> None:
     assert scaling.locator("button[name=withdraw]").count() == 1
 
 
+def _levels(frame: Any) -> dict[str, str]:
+    """Each competency's shown status and level on a learner page, by code."""
+    rows = frame.locator("section.competency").evaluate_all(
+        """sections => sections.map(s => [
+             s.querySelector('h2 .code').textContent.trim(),
+             s.querySelector('p.state').textContent,
+           ])"""
+    )
+    # The teacher also sees the number behind the level; the words must be the same.
+    return {code: " ".join(re.sub(r"\([\d.]+\)", "", text).split()) for code, text in rows}
+
+
 def _only_diego(text: str) -> None:
     """The page names Diego and no other learner."""
     assert LEARNERS["diego"] in text
@@ -158,6 +170,8 @@ def test_teacher_aligns_syncs_judges_and_the_learner_sees_it(browser: Any, demo:
         _sync(page, frame)
         _see_grid(frame)
         _judge_diego(frame)
+        teacher_sees = _levels(frame)
+        assert len(teacher_sees) == 8 and teacher_sees["5.F.5"] == "Mastered: Mastery"
     finally:
         page.context.close()
 
@@ -166,6 +180,7 @@ def test_teacher_aligns_syncs_judges_and_the_learner_sees_it(browser: Any, demo:
         frame = page.frame_locator(FRAME)
         mine = frame.locator("main").inner_text()
         _only_diego(frame.locator("body").inner_text())
+        assert _levels(frame) == teacher_sees
         assert OBSERVATION in mine
         assert OVERRIDE_NOTE in mine
         frame.get_by_role("link", name="My transcript").click()
