@@ -61,9 +61,10 @@ def _sync(page: Any, frame: Any) -> None:
     """Start a sync and wait for the progress bar (polled by sync.js) to reach its end."""
     seeded = frame.locator(".sync-status").get_attribute("data-status-url")
     follow(page, frame.get_by_role("button", name="Sync scores now"))
-    status = frame.locator(".sync-status[data-state='done']")
+    status = frame.locator(".sync-status:not([data-state=queued]):not([data-state=running])")
     status.wait_for(timeout=60000)
     assert status.get_attribute("data-status-url") != seeded  # this run, not the demo's
+    assert status.get_attribute("data-state") == "done", status.inner_text()
     bar = status.locator("progress")
     assert bar.evaluate("p => p.value === p.max && p.max > 0")
     message = status.locator(".sync-message").inner_text()
