@@ -282,7 +282,7 @@ def _status(
             continue
         try:
             is_set = bit_is_set(bits, int(entry.get("statusListIndex", "")))
-        except (ValueError, CredentialError):
+        except (TypeError, ValueError, CredentialError):
             problems.append("the status entry has no valid statusListIndex")
             revoked = None
             continue

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lti_tool.app import db_session
 from lti_tool.db.models import Deployment, Registration
+from tests.servers import free_port
 
 
 def test_seed_only_is_idempotent(
@@ -20,7 +21,8 @@ def test_seed_only_is_idempotent(
     """Seeding registers the demo platform once, with its deployment, and writes its file."""
     monkeypatch.setenv("LTI_TOOL_INSTANCE_PATH", str(tmp_path))
     for _ in range(2):
-        out = cli("demo", "--seed-only")
+        # Seeding serves briefly (the sync talks HTTP): on a free port, not the default 5000.
+        out = cli("demo", "--seed-only", "--port", str(free_port()))
         assert out.exit_code == 0, out.output
         assert "Demo data is seeded." in out.output
     with app.app_context():
