@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,8 +61,30 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
 
 
-def _start_demo(instance: Path, product: str) -> tuple[subprocess.Popen[bytes], str]:
-    """Run `python -m lti_tool demo` as a newcomer would, on its own SQLite database."""
+class _Output:
+    """Read a process's stream in a thread, so a full pipe never stalls the server."""
+
+    def __init__(self, stream: Any) -> None:
+        self.lines: deque[str] = deque(maxlen=200)
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream: Any) -> None:
+        with stream:
+            for raw in iter(stream.readline, b""):
+                self.lines.append(raw.decode(errors="replace"))
+
+    def text(self) -> str:
+        """What was read so far (the last lines)."""
+        return "".join(self.lines)
+
+
+def _start_demo(instance: Path, product: str) -> tuple[subprocess.Popen[bytes], str, list[_Output]]:
+    """Run `python -m lti_tool demo` as a newcomer would, on its own SQLite database.
+
+    Returns once the demo says it is serving, which it does after seeding the classroom (the
+    seeding syncs with the built-in LMS over HTTP, so the port answers before it is done).
+    """
     port = free_port()
     env = {
         k: v
@@ -76,25 +100,29 @@ def _start_demo(instance: Path, product: str) -> tuple[subprocess.Popen[bytes], 
         [sys.executable, "-m", "lti_tool", "demo", "--platform", product, "--port", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    out, err = _Output(proc.stdout), _Output(proc.stderr)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + 90
     while True:
-        try:
-            if requests.get(base + "/sim/", timeout=1).status_code == 200:
-                return proc, base
-        except requests.RequestException:
-            pass
+        if "Demo LMS:" in out.text():
+            try:
+                if requests.get(base + "/sim/", timeout=1).status_code == 200:
+                    return proc, base, [out, err]
+            except requests.RequestException:
+                pass
         if proc.poll() is not None or time.time() > deadline:
             proc.kill()
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise RuntimeError(f"lti-tool demo did not start: {err[-2000:]}")
+            proc.wait()
+            for output in (out, err):
+                output.thread.join(timeout=10)
+            raise RuntimeError(f"lti-tool demo did not start: {out.text()}{err.text()[-2000:]}")
         time.sleep(0.2)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def _stop(proc: subprocess.Popen[bytes], outputs: list[_Output]) -> None:
     """Stop the demo server."""
     proc.terminate()
     try:
@@ -102,8 +130,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    if proc.stderr:
-        proc.stderr.close()
+    for output in outputs:
+        output.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module", params=["canvas", "moodle"])
@@ -112,9 +140,9 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium")
     product = str(request.param)
-    proc, base = _start_demo(tmp_path_factory.mktemp(f"demo-{product}"), product)
+    proc, base, outputs = _start_demo(tmp_path_factory.mktemp(f"demo-{product}"), product)
     yield Demo(base, product)
-    _stop(proc)
+    _stop(proc, outputs)
 
 
 class Demo:
