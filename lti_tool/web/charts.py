@@ -17,15 +17,15 @@ def evidence_chart(
     top: float,
     mastery: float,
     *,
-    width: int = 240,
-    height: int = 64,
+    width: int = 360,
+    height: int = 96,
     label: str = "",
 ) -> Markup:
     """A line of evidence values over time, with the mastery line dashed.
 
     Each point is (time, value on the scale, a short description for its tooltip).
     """
-    pad = 6
+    pad = 8
     inner_w, inner_h = width - 2 * pad, height - 2 * pad
     top = top or 1.0
 
