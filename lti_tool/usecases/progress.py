@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db.base import utcnow
@@ -187,11 +187,16 @@ def recompute(session: Session, context_id: int, learner_ids: Iterable[int] | No
     ):
         overrides[(ov.learner_id, ov.course_competency_id)] = ov
     states = {
-        (s.learner_id, s.course_competency_id): s
-        for s in session.scalars(
-            select(MasteryState).where(
-                MasteryState.context_id == context_id, MasteryState.learner_id.in_(people)
-            )
+        (row.learner_id, row.course_competency_id): row
+        for row in session.execute(
+            select(
+                MasteryState.id,
+                MasteryState.learner_id,
+                MasteryState.course_competency_id,
+                MasteryState.score,
+                MasteryState.level,
+                MasteryState.status,
+            ).where(MasteryState.context_id == context_id, MasteryState.learner_id.in_(people))
         )
     }
     pairs = [(learner, comp.id) for learner in people for comp in comps]
@@ -206,25 +211,43 @@ def recompute(session: Session, context_id: int, learner_ids: Iterable[int] | No
     )
     changed = 0
     now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for pair, result in zip(pairs, batch, strict=True):
         if pair in overrides:
             # An override's rule (it holds until newer evidence) needs the full calculation.
             result = evaluate(
                 settings, by_pair.get(pair, []), mappings, overrides[pair], explain=False
             )
-        state = states.get(pair)
-        if state is None:
-            state = MasteryState(
-                context_id=context_id, learner_id=pair[0], course_competency_id=pair[1]
-            )
-            session.add(state)
-        fresh = (result["score"], result["level"], result["status"])
-        if (state.score, state.level, state.status) != fresh:
+        values = {
+            "score": result["score"],
+            "level": result["level"],
+            "status": result["status"],
+            "result": result,
+            "settings_version": settings.version,
+            "computed_at": now,
+        }
+        old = states.get(pair)
+        if old is None:
             changed += 1
-        state.score, state.level, state.status = fresh
-        state.result = result
-        state.settings_version = settings.version
-        state.computed_at = now
+            inserts.append(
+                {"context_id": context_id, "learner_id": pair[0], "course_competency_id": pair[1]}
+                | values
+            )
+            continue
+        if (old.score, old.level, old.status) != (
+            values["score"],
+            values["level"],
+            values["status"],
+        ):
+            changed += 1
+        updates.append({"id": old.id} | values)
+    # Bulk statements: a course's thousands of results in a few round trips.
+    session.flush()
+    if inserts:
+        session.execute(insert(MasteryState), inserts)
+    if updates:
+        session.execute(update(MasteryState), updates)
     session.flush()
     return changed
 
