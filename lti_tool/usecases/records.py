@@ -348,3 +348,62 @@ def export_course(
             "or with any Open Badges 3.0 / CLR 2.0 verifier.\n",
         )
     return buffer.getvalue(), issued, skipped
+
+
+def export_path(instance_path: str, run_id: int) -> str:
+    """Where a background export's archive is written."""
+    import os
+
+    return os.path.join(instance_path, "exports", f"class-records-{run_id}.zip")
+
+
+def export_job(app: Any, run_id: int) -> None:
+    """The background job: sign every learner's record of the course, write the archive,
+    and report progress on the run (as a sync does), so a large class does not hold a page."""
+    import os
+
+    from lti_tool.db.models.classroom import SyncRun
+
+    session: Session = app.extensions["db_sessions"]()
+    try:
+        run = session.get(SyncRun, run_id)
+        if run is None:
+            return
+        run.status, run.message = "running", "Signing each learner's record"
+        session.commit()
+
+        def tick(done: int, total: int) -> None:
+            run.done, run.total = done, total
+            run.heartbeat_at = datetime.now(UTC)
+            session.commit()
+
+        try:
+            data, issued, skipped = export_course(
+                session,
+                app.extensions["secretbox"],
+                run.context_id,
+                base_url=app.config["BASE_URL"],
+                issuer_name=app.config["ISSUER_NAME"],
+                progress_cb=tick,
+            )
+            target = export_path(app.instance_path, run_id)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            partial = target + ".part"
+            with open(partial, "wb") as handle:
+                handle.write(data)
+            os.replace(partial, target)
+        except Exception as exc:  # noqa: BLE001 - recorded on the run for the teacher
+            session.rollback()
+            run = session.get(SyncRun, run_id) or run
+            run.status, run.message = "failed", f"The export stopped: {exc}"
+            run.finished_at = datetime.now(UTC)
+            session.commit()
+            return
+        note = f" ({len(skipped)} without evidence yet)" if skipped else ""
+        run.status = "done"
+        plural = "records are" if issued != 1 else "record is"
+        run.message = f"{issued} signed {plural} ready{note}."
+        run.finished_at = datetime.now(UTC)
+        session.commit()
+    finally:
+        session.close()

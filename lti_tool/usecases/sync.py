@@ -116,7 +116,9 @@ def start(
     who knows its process is gone)."""
     running = session.scalars(
         select(SyncRun).where(
-            SyncRun.context_id == context_id, SyncRun.status.in_(("queued", "running"))
+            SyncRun.context_id == context_id,
+            SyncRun.kind == kind,
+            SyncRun.status.in_(("queued", "running")),
         )
     ).all()
     now = utcnow()

@@ -217,19 +217,64 @@ def pdf(learner_id: int) -> BaseResponse:
     return _pdf(course_id(), learner_id)
 
 
-@bp.get("/course/records.zip")
+@bp.get("/course/records")
 @requires(*TEACHERS)
-def class_records() -> Response:
-    """Every learner's signed record in one archive."""
+def class_records() -> str:
+    """Every learner's signed record in one archive, made in the background."""
+    from lti_tool.db.models.classroom import SyncRun
+
     session = db_session()
-    data, _, _ = records.export_course(
-        session,
-        current_app.extensions["secretbox"],
-        course_id(),
-        base_url=current_app.config["BASE_URL"],
-        issuer_name=current_app.config["ISSUER_NAME"],
+    run = session.scalars(
+        select(SyncRun)
+        .where(SyncRun.context_id == course_id(), SyncRun.kind == "export")
+        .order_by(SyncRun.id.desc())
+        .limit(1)
+    ).first()
+    launch = current_launch()
+    return render_template(
+        "records/class_export.html",
+        run=run,
+        launch=launch,
+        csrf_token=csrf_token(launch),
+        url=launch_url,
     )
+
+
+@bp.post("/course/records")
+@requires(*TEACHERS)
+def start_class_export() -> BaseResponse:
+    """Start signing every learner's record; the page shows the progress."""
+    from lti_tool import jobs
+    from lti_tool.usecases import sync
+
+    session = db_session()
+    run, new = sync.start(session, course_id(), current_launch().user_id, kind="export")
     session.commit()
+    if new:
+        jobs.submit(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            "lti_tool.usecases.records.export_job",
+            run.id,
+        )
+    return redirect(launch_url("learner_records.class_records"))
+
+
+@bp.get("/course/records/<int:run_id>.zip")
+@requires(*TEACHERS)
+def class_records_file(run_id: int) -> Response:
+    """The archive an export made."""
+    import os
+
+    from lti_tool.db.models.classroom import SyncRun
+
+    run = db_session().get(SyncRun, run_id)
+    path = records.export_path(current_app.instance_path, run_id)
+    if run is None or run.context_id != course_id() or run.kind != "export":
+        abort(404, description="There is no such export in this course.")
+    if run.status != "done" or not os.path.exists(path):
+        abort(409, description="This export is not finished yet.")
+    with open(path, "rb") as handle:
+        data = handle.read()
     resp = Response(data, mimetype="application/zip")
     resp.headers["Content-Disposition"] = 'attachment; filename="class-records.zip"'
     return resp

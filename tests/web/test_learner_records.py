@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from lti_tool.app import db_session
 from lti_tool.usecases.evidence import record_manual
@@ -104,13 +105,33 @@ def test_a_teacher_exports_the_class_and_learners_cannot(
     client: FlaskClient,
     course_ready: dict[str, object],  # noqa: F811
 ) -> None:
-    """The class archive holds one record per learner with evidence."""
+    """The class archive is made in the background, with progress; it holds one record per
+    learner with evidence. Learners cannot start or fetch it."""
+    from lti_tool.db.models.classroom import SyncRun
+
+    app.config["JOBS_IN_THREADS"] = True
     _evidence(app, course_ready, "l1", 2)
-    resp = client.get(f"/course/records.zip?ltik={course_ready['teacher']}")
+    t = course_ready["teacher"]
+    page = client.get(f"/course/records?ltik={t}").get_data(as_text=True)
+    assert (
+        client.post(f"/course/records?ltik={t}", data={"csrf_token": _csrf(page)}).status_code
+        == 302
+    )
+    for thread in app.extensions.get("job_threads", []):
+        thread.join(timeout=60)
+    with app.app_context():
+        run = db_session().scalars(select(SyncRun).where(SyncRun.kind == "export")).one()
+        assert (run.status, run.done, run.total) == ("done", 2, 2), run.message
+        run_id = run.id
+    page = client.get(f"/course/records?ltik={t}").get_data(as_text=True)
+    assert "1 signed record is ready (1 without evidence yet)." in page
+    resp = client.get(f"/course/records/{run_id}.zip?ltik={t}")
     assert resp.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(resp.data)).namelist()
     assert sum(n.endswith(".json") for n in names) == 1 and "README.txt" in names
-    assert client.get(f"/course/records.zip?ltik={course_ready['l1']}").status_code == 403
+    lee_ltik = course_ready["l1"]
+    assert client.get(f"/course/records?ltik={lee_ltik}").status_code == 403
+    assert client.get(f"/course/records/{run_id}.zip?ltik={lee_ltik}").status_code == 403
     lee = course_ready["ids"]["l1"]  # type: ignore[index]
     assert (
         client.get(f"/course/learners/{lee}/record.json?ltik={course_ready['l2']}").status_code
