@@ -152,7 +152,6 @@ def calculate_columns(
         if spec.name == "knowledge_tracing":
             assert p_status is not None
             prob[present] = np.floor(computed * 10000.0 + 0.5 + 1e-9) / 10000.0
-            status[present] = p_status
             mastery_index = scale.levels.index(scale.mastery_level)
             step = np.where(
                 p_status == STATUSES.index(Status.MASTERED),
@@ -160,6 +159,7 @@ def calculate_columns(
                 np.where(p_status == STATUSES.index(Status.NEAR), 1, 2),
             )
             level[present] = np.minimum(mastery_index + step, len(scale.levels) - 1)
+            status[present] = _statuses(level[present], scale)  # as `calculate`: the level decides
         else:
             decided = ~np.isnan(computed)
             r = _round(computed)

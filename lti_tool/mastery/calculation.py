@@ -211,8 +211,10 @@ def calculate(
     score = raw = None
     level: Level | None
     if comp.probability is not None:
-        status = comp.status or Status.NOT_YET
-        level = _level_for_status(scale, status)
+        level = _level_for_status(scale, comp.status or Status.NOT_YET)
+        # The level decides the status, as for every method: on a scale whose level below
+        # mastery is its lowest, "nearly there" by probability is that level, "not yet".
+        status = scale.status_for(level)
     elif comp.value is None:
         status, level = Status.INSUFFICIENT_EVIDENCE, None
     else:
