@@ -750,7 +750,7 @@ def clr_export(
                     )
                 except records.RecordError:
                     continue
-                issued_refs.append(f"course:{course_id}:learner:{person.id}")
+                issued_refs.append(records.subject_ref(course_id, person.id))
         session.commit()
     try:
         if course_ids:

@@ -92,6 +92,20 @@ _TYPE_LABELS = {
 }
 
 
+# Every way zipfile refuses a damaged or exotic archive (NotImplementedError: a compression
+# method it lacks; RuntimeError: an encrypted part).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    ValueError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
+)
+
+
 def _key(header: object) -> str:
     """A header reduced to lower-case letters and digits: 'Human Coding Scheme' -> ..."""
     return re.sub(r"[^a-z0-9]", "", str(header).lower())
@@ -943,16 +957,7 @@ def _check_workbook_archive(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        ValueError,
-        OSError,
-        EOFError,
-        NotImplementedError,
-        RuntimeError,
-        zlib.error,
-    ):  # fmt: skip - every way zipfile refuses a damaged or exotic archive
+    except _ZIP_ERRORS:
         raise CaseFormatError(
             "the file is not a readable XLSX workbook (a damaged or unusual zip archive)",
             "workbook",
@@ -983,10 +988,7 @@ def _check_workbook_archive(data: bytes) -> None:
                 try:
                     with archive.open(info) as part:
                         head = part.read(4096)
-                except (
-                    zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
-                    NotImplementedError, RuntimeError,
-                ):  # fmt: skip
+                except _ZIP_ERRORS:
                     raise CaseFormatError(
                         f"part {info.filename} of the workbook is damaged", "workbook"
                     ) from None

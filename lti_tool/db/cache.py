@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import Engine, bindparam, delete, select
 
 from lti_tool.db.base import UTCDateTime, utcnow
 from lti_tool.db.models.lti import CacheEntry
+from lti_tool.db.session import dialect_insert
 
 # One write in this many also deletes the expired entries (an indexed range delete).
 PURGE_PROBABILITY = 1 / 500
@@ -86,7 +87,7 @@ class DatabaseCache:
         """Use the given engine (SQLite or PostgreSQL: both speak ON CONFLICT and RETURNING)."""
         self._engine = engine
         table = CacheEntry.__table__
-        upsert = _dialect_insert(engine)(table).values(
+        upsert = dialect_insert(engine.dialect.name)(table).values(
             key=bindparam("k"), value=bindparam("v"), expires_at=bindparam("exp")
         )
         excluded = upsert.excluded
@@ -156,19 +157,6 @@ class DatabaseCache:
         with self._engine.begin() as conn:
             result = conn.execute(delete(CacheEntry).where(CacheEntry.expires_at < utcnow()))
         return result.rowcount or 0
-
-
-def _dialect_insert(engine: Engine) -> Any:
-    """The INSERT construct with ON CONFLICT of the engine's dialect."""
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    if engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert
-    raise ValueError(f"the tool supports SQLite and PostgreSQL, not {engine.dialect.name}")
 
 
 def _expired(expires_at: object) -> bool:

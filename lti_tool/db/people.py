@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table, bindparam, insert
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import Context, Enrolment, LaunchRecord, User
+from lti_tool.db.session import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,9 @@ def _upsert(
     cache_key = (conn.dialect.name, table.name, columns, updates)
     stmt = _STATEMENTS.get(cache_key)
     if stmt is None:
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        elif conn.dialect.name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            raise ValueError(f"the tool supports SQLite and PostgreSQL, not {conn.dialect.name}")
-        ins = dialect_insert(table).values({name: bindparam(name) for name in columns})
+        ins = dialect_insert(conn.dialect.name)(table).values(
+            {name: bindparam(name) for name in columns}
+        )
         stmt = ins.on_conflict_do_update(
             index_elements=[table.c[k] for k in keys],
             set_={name: ins.excluded[name] for name in updates},

@@ -8,6 +8,20 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
+def dialect_insert(dialect_name: str) -> Any:
+    """The INSERT construct with ON CONFLICT of a dialect (the tool runs on SQLite and
+    PostgreSQL, whose `insert` both offer on_conflict_do_nothing / do_update)."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    if dialect_name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    raise ValueError(f"the tool supports SQLite and PostgreSQL, not {dialect_name}")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the settings each backend needs to behave under several workers."""
     if url.startswith("sqlite"):

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lti_tool.db.base import utcnow
 from lti_tool.db.models.classroom import Evidence
+from lti_tool.db.session import dialect_insert
 
 #: Kinds of evidence a teacher or learner can record by hand, and what they are called.
 MANUAL_SOURCES = {
@@ -79,13 +78,7 @@ def _insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, objec
     if not rows:
         return 0
     table = Evidence.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = pg_insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite_insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - the tool supports SQLite and PostgreSQL only
-        raise EvidenceError(f"unsupported database {dialect}")
+    stmt = dialect_insert(session.get_bind().dialect.name)(table).on_conflict_do_nothing()
     # RETURNING counts what was really inserted on both backends (rowcount may be -1).
     result = session.connection().execute(stmt.returning(table.c.id), list(rows))
     return len(result.all())

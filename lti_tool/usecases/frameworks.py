@@ -4,12 +4,14 @@ crosswalks, and the items a ticked branch stands for."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from lti_tool.case.model import Package, TreeNode, tree
+from lti_tool.db.case_store import load_package
 from lti_tool.db.models.case import CaseAssociation, CaseDocument, CaseItem
 from lti_tool.db.models.classroom import CourseCompetency
 from lti_tool.usecases.course import CompetencyChoice
@@ -61,31 +63,60 @@ def documents(session: Session) -> list[DocumentSummary]:
     ]
 
 
-def _structure(
-    session: Session, document: CaseDocument
-) -> tuple[dict[str, CaseItem], dict[str, list[tuple[int, int, str]]]]:
-    items = {
-        i.identifier: i
-        for i in session.scalars(
-            select(CaseItem).where(CaseItem.document_id == document.id, CaseItem.removed.is_(False))
-        )
-    }
-    children: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    for a in session.scalars(
-        select(CaseAssociation).where(
-            CaseAssociation.document_id == document.id,
-            CaseAssociation.association_type == "isChildOf",
-        )
-    ):
-        if a.origin_identifier in items:
-            children[a.destination_identifier].append(
-                (
-                    a.sequence_number or 10**9,
-                    items[a.origin_identifier].position,
-                    a.origin_identifier,
-                )
+def _load(session: Session, document: CaseDocument) -> tuple[Package, tuple[TreeNode, ...]]:
+    """A stored framework and its tree, as the standards screens show it, without the items
+    a later import deprecated (their children move up to take their place)."""
+    package = load_package(session, document)
+    removed = set(
+        session.scalars(
+            select(CaseItem.identifier).where(
+                CaseItem.document_id == document.id, CaseItem.removed.is_(True)
             )
-    return items, children
+        )
+    )
+
+    def prune(nodes: Iterable[TreeNode]) -> tuple[TreeNode, ...]:
+        out: list[TreeNode] = []
+        for node in nodes:
+            kids = prune(node.children)
+            if node.item.identifier in removed:
+                out.extend(kids)
+            else:
+                out.append(TreeNode(node.item, kids, node.sequence_number))
+        return tuple(out)
+
+    return package, prune(tree(package))
+
+
+def _crosswalks(session: Session, identifiers: list[str]) -> dict[str, list[str]]:
+    """The codes of items in other frameworks that each item is crosswalked to."""
+    pairs = session.execute(
+        select(CaseAssociation.origin_identifier, CaseAssociation.destination_identifier).where(
+            CaseAssociation.association_type.in_(CROSSWALK_TYPES),
+            or_(
+                CaseAssociation.origin_identifier.in_(identifiers),
+                CaseAssociation.destination_identifier.in_(identifiers),
+            ),
+        )
+    ).all()
+    here = set(identifiers)
+    far = {end for pair in pairs for end in pair if end not in here}
+    codes = {
+        i.identifier: i.human_coding_scheme or i.full_statement[:40]
+        for i in session.scalars(select(CaseItem).where(CaseItem.identifier.in_(list(far))))
+    }
+    out: dict[str, list[str]] = defaultdict(list)
+    for origin, dest in pairs:
+        mine, other = (origin, dest) if origin in here else (dest, origin)
+        if other in codes:
+            out[mine].append(codes[other])
+    return out
+
+
+def _walk(nodes: Iterable[TreeNode]) -> Iterator[TreeNode]:
+    for node in nodes:
+        yield node
+        yield from _walk(node.children)
 
 
 def outline(session: Session, identifier: str) -> Outline | None:
@@ -95,65 +126,30 @@ def outline(session: Session, identifier: str) -> Outline | None:
     ).first()
     if document is None:
         return None
-    items, children = _structure(session, document)
-    crosswalks: dict[str, list[str]] = defaultdict(list)
-    others = session.execute(
-        select(CaseAssociation.origin_identifier, CaseAssociation.destination_identifier).where(
-            CaseAssociation.association_type.in_(CROSSWALK_TYPES),
-            or_(
-                CaseAssociation.origin_identifier.in_(list(items)),
-                CaseAssociation.destination_identifier.in_(list(items)),
-            ),
-        )
-    ).all()
-    far = {o for pair in others for o in pair if o not in items}
-    codes = {
-        i.identifier: i.human_coding_scheme or i.full_statement[:40]
-        for i in session.scalars(select(CaseItem).where(CaseItem.identifier.in_(list(far))))
-    }
-    for origin, dest in others:
-        here, there = (origin, dest) if origin in items else (dest, origin)
-        if there in codes:
-            crosswalks[here].append(codes[there])
+    _, roots = _load(session, document)
+    crosswalks = _crosswalks(session, [n.item.identifier for n in _walk(roots)])
 
-    seen: set[str] = set()
-
-    def build(parent: str) -> list[OutlineNode]:
-        nodes = []
-        for _, _, ident in sorted(children.get(parent, [])):
-            if ident in seen:
-                continue
-            seen.add(ident)
-            item = items[ident]
-            nodes.append(
-                OutlineNode(
-                    identifier=ident,
-                    code=item.human_coding_scheme or "",
-                    statement=item.full_statement,
-                    children=build(ident),
-                    crosswalks=sorted(set(crosswalks.get(ident, []))),
-                )
-            )
-        return nodes
-
-    roots = build(document.identifier)
-    # Items no isChildOf chain reaches from the document still appear, at the top level.
-    parent_of = {kid: parent for parent, kids in children.items() for _, _, kid in kids}
-    for ident in sorted(items, key=lambda i: items[i].position):
-        if ident in seen or parent_of.get(ident) in items:
-            continue
-        seen.add(ident)
-        item = items[ident]
-        roots.append(
+    def convert(nodes: Iterable[TreeNode]) -> list[OutlineNode]:
+        return [
             OutlineNode(
-                identifier=ident,
-                code=item.human_coding_scheme or "",
-                statement=item.full_statement,
-                children=build(ident),
-                crosswalks=sorted(set(crosswalks.get(ident, []))),
+                identifier=n.item.identifier,
+                code=n.item.human_coding_scheme or "",
+                statement=n.item.full_statement,
+                children=convert(n.children),
+                crosswalks=sorted(set(crosswalks.get(n.item.identifier, []))),
             )
-        )
-    return Outline(document.identifier, document.title, roots)
+            for n in nodes
+        ]
+
+    return Outline(document.identifier, document.title, convert(roots))
+
+
+def _leaves(node: TreeNode) -> Iterator[TreeNode]:
+    """The leaf items under a node (the node itself when it has none)."""
+    if not node.children:
+        yield node
+    for child in node.children:
+        yield from _leaves(child)
 
 
 def choices(session: Session, identifiers: Iterable[str]) -> list[CompetencyChoice]:
@@ -162,54 +158,40 @@ def choices(session: Session, identifiers: Iterable[str]) -> list[CompetencyChoi
     wanted = [i for i in dict.fromkeys(identifiers) if i]
     if not wanted:
         return []
-    picked = list(session.scalars(select(CaseItem).where(CaseItem.identifier.in_(wanted))))
+    doc_ids = sorted(
+        set(session.scalars(select(CaseItem.document_id).where(CaseItem.identifier.in_(wanted))))
+    )
     out: list[CompetencyChoice] = []
-    by_doc: dict[int, list[CaseItem]] = defaultdict(list)
-    for item in picked:
-        by_doc[item.document_id].append(item)
-    for doc_id, doc_items in by_doc.items():
+    for doc_id in doc_ids:
         document = session.get(CaseDocument, doc_id)
         assert document is not None
-        items, children = _structure(session, document)
-        parent_of = {kid: parent for parent, kids in children.items() for _, _, kid in kids}
+        package, roots = _load(session, document)
+        parent_of = {
+            child.item.identifier: node.item.identifier
+            for node in _walk(roots)
+            for child in node.children
+        }
         prereqs: dict[str, list[str]] = defaultdict(list)
-        for origin, dest in session.execute(
-            select(CaseAssociation.origin_identifier, CaseAssociation.destination_identifier).where(
-                CaseAssociation.document_id == doc_id,
-                CaseAssociation.association_type == "precedes",
-            )
-        ):
-            prereqs[dest].append(origin)
-
-        for item in sorted(doc_items, key=lambda i: i.position):
-            for ident in _leaves(children, item.identifier):
-                leaf = items.get(ident)
-                if leaf is None:
-                    continue
-                parent = parent_of.get(ident)
+        for assoc in package.associations:
+            if assoc.association_type == "precedes":
+                prereqs[assoc.destination.identifier].append(assoc.origin.identifier)
+        ticked = [n for n in _walk(roots) if n.item.identifier in wanted]
+        for node in ticked:
+            for leaf in _leaves(node):
+                ident = leaf.item.identifier
                 out.append(
                     CompetencyChoice(
-                        identifier=leaf.identifier,
-                        uri=leaf.uri,
-                        code=leaf.human_coding_scheme or "",
-                        statement=leaf.full_statement,
+                        identifier=ident,
+                        uri=leaf.item.uri,
+                        code=leaf.item.human_coding_scheme or "",
+                        statement=leaf.item.full_statement,
                         framework_identifier=document.identifier,
                         framework_title=document.title,
-                        parent_identifier=parent if parent != document.identifier else None,
+                        parent_identifier=parent_of.get(ident),
                         prerequisites=tuple(prereqs.get(ident, [])),
                     )
                 )
     return out
-
-
-def _leaves(
-    children: dict[str, list[tuple[int, int, str]]], ident: str, depth: int = 0
-) -> list[str]:
-    """The leaf items under an item, in order (the item itself when it has no children)."""
-    kids = [k for _, _, k in sorted(children.get(ident, []))]
-    if not kids or depth > 50:
-        return [ident]
-    return [leaf for k in kids for leaf in _leaves(children, k, depth + 1)]
 
 
 def choice_of(comp: CourseCompetency) -> CompetencyChoice:

@@ -75,6 +75,15 @@ def learners(session: Session, context_id: int) -> list[User]:
     return sorted(rows, key=lambda u: ((u.family_name or u.name).lower(), u.name.lower(), u.id))
 
 
+def _mappings(session: Session, context_id: int) -> dict[tuple[int, int], dict[str, Any]]:
+    """How each aligned line item's scores map onto the scale, by (line item, competency)."""
+    return {
+        (a.line_item_id, a.course_competency_id): a.mapping
+        for rows in alignments(session, context_id).values()
+        for a in rows
+    }
+
+
 def _mapped_points(
     ev: Evidence, mappings: dict[tuple[int, int], dict[str, Any]], settings: SettingsView
 ) -> float | None:
@@ -150,11 +159,7 @@ def recompute(session: Session, context_id: int, learner_ids: Iterable[int] | No
         people = [p for p in people if p in wanted]
     if not people or not comps:
         return 0
-    mappings = {
-        (a.line_item_id, a.course_competency_id): a.mapping
-        for rows in alignments(session, context_id).values()
-        for a in rows
-    }
+    mappings = _mappings(session, context_id)
     by_pair: dict[tuple[int, int], list[Any]] = defaultdict(list)
     # Plain rows, not mapped objects: a big course has tens of thousands of pieces.
     for ev in session.execute(
@@ -346,11 +351,7 @@ def evidence_items(
 ) -> list[EvidenceItem]:
     """A learner's evidence (active and pending), oldest first, with its value on the scale."""
     settings = current_settings(session, context_id)
-    mappings = {
-        (a.line_item_id, a.course_competency_id): a.mapping
-        for rows in alignments(session, context_id).values()
-        for a in rows
-    }
+    mappings = _mappings(session, context_id)
     stmt = select(Evidence).where(
         Evidence.context_id == context_id,
         Evidence.learner_id == learner_id,
@@ -386,11 +387,7 @@ def evidence_items(
 def explanations(session: Session, context_id: int, learner_id: int) -> dict[int, str]:
     """Each competency's result for one learner in words (computed now, from the evidence)."""
     settings = current_settings(session, context_id)
-    mappings = {
-        (a.line_item_id, a.course_competency_id): a.mapping
-        for rows in alignments(session, context_id).values()
-        for a in rows
-    }
+    mappings = _mappings(session, context_id)
     evidence: dict[int, list[Evidence]] = defaultdict(list)
     for ev in session.scalars(
         select(Evidence).where(

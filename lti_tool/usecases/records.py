@@ -42,6 +42,11 @@ from lti_tool.usecases.course import course_competencies, current_settings
 MASTERED = ("mastered", "exceeds")
 
 
+def subject_ref(context_id: int, learner_id: int) -> str:
+    """How issued records name the learner and course they are about."""
+    return f"course:{context_id}:learner:{learner_id}"
+
+
 class RecordError(ValueError):
     """A record that cannot be made; the message says why."""
 
@@ -304,7 +309,7 @@ def issue(
         statement=statement,
     )
     return credentials.issue_record(
-        session, box, base_url, record, subject_ref=f"course:{context_id}:learner:{learner_id}"
+        session, box, base_url, record, subject_ref=subject_ref(context_id, learner_id)
     )
 
 

@@ -18,11 +18,11 @@ from lti_tool.db.models.classroom import CourseCompetency, Evidence, MasteryOver
 from lti_tool.db.models.lti import Enrolment, User
 from lti_tool.lti.claims import Role
 from lti_tool.usecases import progress
-from lti_tool.usecases.course import SetupError, add_override, course_competencies, current_settings
+from lti_tool.usecases.course import SetupError, add_override, current_settings
 from lti_tool.usecases.evidence import MANUAL_SOURCES, EvidenceError, decide_pending, record_manual
 from lti_tool.web.auth import csrf_token, current_launch, launch_url, requires
-from lti_tool.web.charts import evidence_chart
 from lti_tool.web.errors import register_domain_error
+from lti_tool.web.panels import competency_panels
 
 bp = Blueprint("instructor", __name__, url_prefix="/course")
 TEACHERS = (Role.INSTRUCTOR, Role.ADMINISTRATOR)
@@ -95,37 +95,7 @@ def grid() -> str:
 
 def _competency_panels(learner_id: int) -> list[dict[str, Any]]:
     """For each competency: the stored result, whether it is next, the evidence, a chart."""
-    session = db_session()
-    settings = current_settings(session, course_id())
-    states = progress.states_for(session, course_id(), learner_id)
-    comps = course_competencies(session, course_id())
-    ready = progress.ready_to_advance(comps, {cid: st.status for cid, st in states.items()})
-    items = progress.evidence_items(session, course_id(), learner_id)
-    words = progress.explanations(session, course_id(), learner_id)
-    panels = []
-    for comp in comps:
-        evidence = [e for e in items if e.competency_id == comp.id]
-        chart = evidence_chart(
-            [
-                (e.at, e.points, f"{e.at:%d %b %Y}: {e.title or e.source_label}, {e.points:g}")
-                for e in evidence
-                if e.status == "active" and e.points is not None
-            ],
-            settings.top_points,
-            settings.mastery_points,
-            label=f"Evidence over time for {comp.code or comp.statement[:40]}",
-        )
-        panels.append(
-            {
-                "competency": comp,
-                "state": states.get(comp.id),
-                "explanation": words.get(comp.id, ""),
-                "ready": comp.id in ready,
-                "evidence": evidence,
-                "chart": chart,
-            }
-        )
-    return panels
+    return competency_panels(db_session(), course_id(), learner_id, mine=False)
 
 
 @bp.get("/learners/<int:learner_id>")

@@ -17,7 +17,7 @@ from lti_tool.usecases import progress
 from lti_tool.usecases.course import course_competencies, current_settings
 from lti_tool.usecases.evidence import record_manual
 from lti_tool.web.auth import csrf_token, current_launch, launch_url, requires
-from lti_tool.web.charts import evidence_chart
+from lti_tool.web.panels import competency_panels
 
 bp = Blueprint("learner", __name__, url_prefix="/me")
 
@@ -37,33 +37,8 @@ def me() -> str:
     session = db_session()
     ctx = _course()
     settings = current_settings(session, ctx)
-    comps = course_competencies(session, ctx)
     states = progress.states_for(session, ctx, launch.user_id)
-    ready = progress.ready_to_advance(comps, {cid: st.status for cid, st in states.items()})
-    items = progress.evidence_items(session, ctx, launch.user_id)
-    words = progress.explanations(session, ctx, launch.user_id)
-    panels = []
-    for comp in comps:
-        evidence = [e for e in items if e.competency_id == comp.id]
-        panels.append(
-            {
-                "competency": comp,
-                "state": states.get(comp.id),
-                "explanation": words.get(comp.id, ""),
-                "ready": comp.id in ready,
-                "evidence": evidence,
-                "chart": evidence_chart(
-                    [
-                        (e.at, e.points, f"{e.at:%d %b %Y}: {e.title or e.source_label}")
-                        for e in evidence
-                        if e.status == "active" and e.points is not None
-                    ],
-                    settings.top_points,
-                    settings.mastery_points,
-                    label=f"My evidence over time for {comp.code or comp.statement[:40]}",
-                ),
-            }
-        )
+    panels = competency_panels(session, ctx, launch.user_id, mine=True)
     mastered = sum(1 for st in states.values() if st.status in ("mastered", "exceeds"))
     return render_template(
         "learner/me.html",

@@ -23,23 +23,28 @@ bp = Blueprint("learner_records", __name__)
 register_domain_error(records.RecordError, 409, "No record yet")
 
 
-def _subject(context_id: int, learner_id: int) -> str:
-    return f"course:{context_id}:learner:{learner_id}"
+def _latest_record(context_id: int, learner_id: int) -> IssuedCredential | None:
+    """The learner's newest record of the course that is not revoked."""
+    return (
+        db_session()
+        .scalars(
+            select(IssuedCredential)
+            .where(
+                IssuedCredential.subject_ref == records.subject_ref(context_id, learner_id),
+                IssuedCredential.parent_id.is_(None),
+                IssuedCredential.revoked_at.is_(None),
+            )
+            .order_by(IssuedCredential.id.desc())
+            .limit(1)
+        )
+        .first()
+    )
 
 
 def _current_record(context_id: int, learner_id: int) -> IssuedCredential:
     """The learner's latest signed record, or a new one when their results have changed."""
     session = db_session()
-    latest = session.scalars(
-        select(IssuedCredential)
-        .where(
-            IssuedCredential.subject_ref == _subject(context_id, learner_id),
-            IssuedCredential.parent_id.is_(None),
-            IssuedCredential.revoked_at.is_(None),
-        )
-        .order_by(IssuedCredential.id.desc())
-        .limit(1)
-    ).first()
+    latest = _latest_record(context_id, learner_id)
     changed = session.scalars(
         select(MasteryState.computed_at)
         .where(MasteryState.context_id == context_id, MasteryState.learner_id == learner_id)
@@ -64,15 +69,9 @@ def _current_record(context_id: int, learner_id: int) -> IssuedCredential:
         statement=_statement(context_id, learner_id) or None,
     )
     session.commit()
-    return session.scalars(
-        select(IssuedCredential)
-        .where(
-            IssuedCredential.subject_ref == _subject(context_id, learner_id),
-            IssuedCredential.parent_id.is_(None),
-        )
-        .order_by(IssuedCredential.id.desc())
-        .limit(1)
-    ).one()
+    issued = _latest_record(context_id, learner_id)
+    assert issued is not None
+    return issued
 
 
 def _share_url(row: IssuedCredential, suffix: str = "") -> str:
